@@ -1,0 +1,58 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layers, bottom to top: C libraries → transport (HTTP, archives) → one module per
+// system drbook talks to → runbook engine → actions → CLI. A module only imports
+// modules below it; the engine will never import a system module.
+let package = Package(
+    name: "drbook",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "drbook", targets: ["drbook"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
+        .target(name: "DRBookHTTP", dependencies: ["CCurl"]),
+        .target(name: "DRBookArchive", dependencies: ["CArchive"]),
+        .target(name: "DRBookObjectStore", dependencies: ["DRBookHTTP"]),
+        .executableTarget(
+            name: "drbook",
+            dependencies: [
+                "DRBookHTTP",
+                "DRBookArchive",
+                "DRBookObjectStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "drbook-bench",
+            dependencies: [
+                "DRBookHTTP",
+                "DRBookArchive",
+                "DRBookObjectStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "DRBookTestSupport",
+            dependencies: ["DRBookHTTP", "DRBookObjectStore"],
+            path: "Tests/DRBookTestSupport"
+        ),
+        .testTarget(name: "DRBookHTTPTests", dependencies: ["DRBookHTTP", "DRBookTestSupport"]),
+        .testTarget(name: "DRBookArchiveTests", dependencies: ["DRBookArchive", "DRBookHTTP", "DRBookObjectStore", "DRBookTestSupport"]),
+        .testTarget(name: "DRBookObjectStoreTests", dependencies: ["DRBookObjectStore", "DRBookTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

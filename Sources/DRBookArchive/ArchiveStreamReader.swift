@@ -1,0 +1,240 @@
+import CArchive
+import Foundation
+
+/// One entry's header as libarchive read it.
+public struct ArchiveEntry: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case file, directory, symlink, other }
+    public var path: String
+    public var size: Int64
+    public var kind: Kind
+    public var modified: Date?
+}
+
+/// Reads an archive that arrives as a sequence of chunks (an HTTP body, a file)
+/// through libarchive's callback reader, one entry at a time: memory stays bounded by
+/// libarchive's buffers and one chunk, whatever the archive's size. Blocking: use it on
+/// a thread that may block (`ArchiveStreamReader.scan` provides one). Stopping early is
+/// just not asking for more.
+public final class ArchiveStreamReader {
+    public enum Format: Sendable {
+        /// A gzip-compressed tar archive (`.tar.gz`, `.tgz`).
+        case tarGzip
+        /// A single gzip-compressed file (`.gz`): one entry holding the decompressed bytes.
+        case gzip
+    }
+
+    /// Supplies the next chunk of the archive, or nil at its end.
+    public typealias ChunkSource = @Sendable () throws -> Data?
+
+    public let name: String
+    private let archive: OpaquePointer
+    private let source: ChunkSource
+    private let format: Format
+    /// Keeps the chunk libarchive is reading alive until the next callback.
+    private var currentChunk = Data()
+    private var sourceError: Error?
+    private var currentEntry: String?
+    private var lastCompleteEntry: String?
+    private var checkedFilter = false
+    private var closed = false
+
+    public init(name: String, format: Format, source: @escaping ChunkSource) throws {
+        guard let archive = archive_read_new() else {
+            throw ArchiveError(kind: .corrupt, archive: name, entry: nil, lastCompleteEntry: nil,
+                               uncompressedOffset: 0, compressedOffset: 0, message: "libarchive could not allocate a reader")
+        }
+        self.archive = archive
+        self.name = name
+        self.format = format
+        self.source = source
+        archive_read_support_filter_gzip(archive)
+        switch format {
+        case .tarGzip:
+            archive_read_support_format_tar(archive)
+            archive_read_support_format_gnutar(archive)
+        case .gzip:
+            archive_read_support_format_raw(archive)
+            archive_read_support_format_empty(archive)
+        }
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        let status = archive_read_open(archive, context, nil, { _, context, buffer in
+            let reader = Unmanaged<ArchiveStreamReader>.fromOpaque(context!).takeUnretainedValue()
+            return reader.supplyChunk(buffer!)
+        }, nil)
+        if status != ARCHIVE_OK { throw failure(.corrupt) }
+    }
+
+    deinit { close() }
+
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        archive_read_free(archive)
+    }
+
+    /// Compressed bytes consumed so far.
+    public var compressedBytesRead: Int64 { archive_filter_bytes(archive, -1) }
+    /// Decompressed bytes consumed so far.
+    public var uncompressedBytesRead: Int64 { archive_filter_bytes(archive, 0) }
+
+    /// The next entry's header, or nil after the last one. The previous entry's
+    /// unread data is skipped.
+    public func nextEntry() throws -> ArchiveEntry? {
+        if let currentEntry { lastCompleteEntry = currentEntry }
+        currentEntry = nil
+        var entry: OpaquePointer?
+        let status = archive_read_next_header(archive, &entry)
+        if status == ARCHIVE_EOF {
+            try checkGzipFilter()
+            return nil
+        }
+        guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else { throw failure(.corrupt) }
+        try checkGzipFilter()
+        let path = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
+        currentEntry = path
+        let type = archive_entry_filetype(entry)
+        let kind: ArchiveEntry.Kind
+        switch type {
+        case drbook_ae_ifreg(): kind = .file
+        case drbook_ae_ifdir(): kind = .directory
+        case drbook_ae_iflnk(): kind = .symlink
+        default: kind = format == .gzip ? .file : .other
+        }
+        let modified = archive_entry_mtime_is_set(entry) != 0
+            ? Date(timeIntervalSince1970: TimeInterval(archive_entry_mtime(entry))) : nil
+        let size = archive_entry_size_is_set(entry) != 0 ? archive_entry_size(entry) : -1
+        return ArchiveEntry(path: path, size: size, kind: kind, modified: modified)
+    }
+
+    /// Hands the current entry's bytes to `body` block by block.
+    public func readEntry(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var buffer: UnsafeRawPointer?
+        var size = 0
+        var offset: la_int64_t = 0
+        while true {
+            let status = archive_read_data_block(archive, &buffer, &size, &offset)
+            if status == ARCHIVE_EOF { return }
+            guard status == ARCHIVE_OK || status == ARCHIVE_WARN else { throw failure(.corrupt) }
+            if size > 0, let buffer { try body(UnsafeRawBufferPointer(start: buffer, count: size)) }
+        }
+    }
+
+    /// The current entry's bytes, failing past `limit`.
+    public func readEntryData(limit: Int = 64 << 20) throws -> Data {
+        var data = Data()
+        try readEntry { block in
+            guard data.count + block.count <= limit else {
+                throw ArchiveError(kind: .entryTooLarge, archive: name, entry: currentEntry, lastCompleteEntry: lastCompleteEntry,
+                                   uncompressedOffset: uncompressedBytesRead, compressedOffset: compressedBytesRead,
+                                   message: "\(limit) bytes")
+            }
+            data.append(block.bindMemory(to: UInt8.self))
+        }
+        return data
+    }
+
+    // MARK: private
+
+    private func supplyChunk(_ buffer: UnsafeMutablePointer<UnsafeRawPointer?>) -> Int {
+        do {
+            repeat {
+                guard let chunk = try source() else { return 0 }
+                currentChunk = chunk
+            } while currentChunk.isEmpty
+        } catch {
+            sourceError = error
+            return -1
+        }
+        return currentChunk.withUnsafeBytes { raw in
+            buffer.pointee = raw.baseAddress
+            return raw.count
+        }
+    }
+
+    /// libarchive passes non-gzip input through unfiltered; drbook only reads gzip.
+    private func checkGzipFilter() throws {
+        guard !checkedFilter else { return }
+        checkedFilter = true
+        let filters = archive_filter_count(archive)
+        let isGzip = (0..<filters).contains { archive_filter_code(archive, $0) == ARCHIVE_FILTER_GZIP }
+        // Zero bytes are not a gzip stream either: an empty object is a broken one.
+        guard !isGzip else { return }
+        let reason = archive_format(archive) == ARCHIVE_FORMAT_EMPTY ? "the input is empty" : "no gzip header at the start"
+        throw ArchiveError(kind: .notGzip, archive: name, entry: nil, lastCompleteEntry: nil, uncompressedOffset: 0,
+                           compressedOffset: 0, message: reason)
+    }
+
+    private func failure(_ kind: ArchiveError.Kind) -> ArchiveError {
+        if let sourceError {
+            if let archiveError = sourceError as? ArchiveError { return archiveError }
+            return ArchiveError(kind: .source, archive: name, entry: currentEntry, lastCompleteEntry: lastCompleteEntry,
+                                uncompressedOffset: uncompressedBytesRead, compressedOffset: compressedBytesRead,
+                                message: String(describing: sourceError))
+        }
+        let message = archive_error_string(archive).map { String(cString: $0) } ?? "unknown libarchive error"
+        return ArchiveError(kind: kind, archive: name, entry: currentEntry, lastCompleteEntry: lastCompleteEntry,
+                            uncompressedOffset: uncompressedBytesRead, compressedOffset: compressedBytesRead, message: message)
+    }
+}
+
+extension ArchiveStreamReader {
+    /// Runs `body` with a reader on a thread of its own, since libarchive's reads block.
+    public static func scan<T: Sendable>(
+        name: String, format: Format, source: @escaping ChunkSource,
+        _ body: @escaping @Sendable (ArchiveStreamReader) throws -> T
+    ) async throws -> T {
+        try await runOnDedicatedThread {
+            let reader = try ArchiveStreamReader(name: name, format: format, source: source)
+            defer { reader.close() }
+            return try body(reader)
+        }
+    }
+
+    /// Reads a whole `.gz` object into memory (up to `limit` decompressed bytes).
+    public static func gunzip(name: String, data: Data, limit: Int = 64 << 20) throws -> Data {
+        let once = OneChunk(data)
+        let reader = try ArchiveStreamReader(name: name, format: .gzip) { once.take() }
+        defer { reader.close() }
+        guard try reader.nextEntry() != nil else { return Data() }
+        return try reader.readEntryData(limit: limit)
+    }
+}
+
+/// Runs blocking work on a new thread and awaits its result, keeping Swift's
+/// cooperative pool free.
+public func runOnDedicatedThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try work() }) }
+        thread.name = "drbook-blocking"
+        thread.start()
+    }
+}
+
+/// A source of exactly one chunk: a whole object already in memory.
+private final class OneChunk: @unchecked Sendable {
+    private var data: Data?
+    private let lock = NSLock()
+    init(_ data: Data) { self.data = data }
+    func take() -> Data? {
+        lock.lock()
+        defer { lock.unlock() }
+        let chunk = data
+        data = nil
+        return chunk
+    }
+}
+
+/// Chunks of a local file, for reading archives on disk through the same path.
+public final class FileChunkSource: @unchecked Sendable {
+    private let handle: FileHandle
+    private let chunkSize: Int
+    public init(path: String, chunkSize: Int = 256 << 10) throws {
+        handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        self.chunkSize = chunkSize
+    }
+    deinit { try? handle.close() }
+    public func next() throws -> Data? {
+        guard let data = try handle.read(upToCount: chunkSize), !data.isEmpty else { return nil }
+        return data
+    }
+}

@@ -1,0 +1,101 @@
+import DRBookHTTP
+import DRBookTestSupport
+import Foundation
+import Testing
+
+/// A TLS server that requires a client certificate signed by the test CA.
+final class MutualTLSServer: Sendable {
+    let certificates: TestCertificates
+    let server: ServerProcess
+    let directory: TemporaryDirectory
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        certificates = try TestCertificates.make(in: directory.url.path)
+        server = try ServerProcess.python("http_fixture.py", [
+            "--port", "0", "--tls-cert", certificates.serverCertificate, "--tls-key", certificates.serverKey,
+            "--tls-client-ca", certificates.caCertificate,
+        ], name: "tls-fixture")
+    }
+
+    /// One server for the whole test process: certificates and a process per test would be slow.
+    static let shared = Result { try MutualTLSServer() }
+
+    var echoURL: URL { URL(string: "https://127.0.0.1:\(server.port)/echo")! }
+}
+
+@Suite("TLS: server verification and client certificates", .serialized)
+struct TLSTests {
+    let tls: MutualTLSServer
+    init() throws { tls = try MutualTLSServer.shared.get() }
+
+    func request(_ options: TLSOptions) -> HTTPRequest {
+        HTTPRequest(.get, tls.echoURL, retry: .never, tls: options)
+    }
+
+    @Test("the right CA and client certificate from files are accepted")
+    func filesAccepted() async throws {
+        let c = tls.certificates
+        let response = try await HTTPClient.shared.send(request(TLSOptions(
+            certificateAuthority: .file(c.caCertificate), clientCertificate: .file(c.clientCertificate), clientKey: .file(c.clientKey))))
+        #expect(response.status == 200)
+        #expect(try JSONDecoder().decode(Echo.self, from: response.body).client_cert_cn == "drbook-test-client")
+    }
+
+    @Test("the right CA and client certificate as PEM bytes are accepted, with no file written")
+    func pemAccepted() async throws {
+        let c = tls.certificates
+        let before = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).count
+        let response = try await HTTPClient.shared.send(request(TLSOptions(
+            certificateAuthority: .pem(try c.pem(c.caCertificate)), clientCertificate: .pem(try c.pem(c.clientCertificate)),
+            clientKey: .pem(try c.pem(c.clientKey)))))
+        #expect(response.status == 200)
+        #expect(try JSONDecoder().decode(Echo.self, from: response.body).client_cert_cn == "drbook-test-client")
+        let after = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).count
+        #expect(after <= before)
+    }
+
+    @Test("a server certificate from an untrusted CA is refused (file and PEM forms)", arguments: [false, true])
+    func wrongCARefused(asPEM: Bool) async throws {
+        let c = tls.certificates
+        let ca: PEMSource = asPEM ? .pem(try c.pem(c.otherCACertificate)) : .file(c.otherCACertificate)
+        let error = try await #require(throws: HTTPError.self) {
+            try await HTTPClient.shared.send(request(TLSOptions(certificateAuthority: ca, clientCertificate: .file(c.clientCertificate), clientKey: .file(c.clientKey))))
+        }
+        #expect(error.phase == .tls)
+        #expect(error.description.localizedCaseInsensitiveContains("certificate"))
+        #expect(!error.isTransient)
+    }
+
+    @Test("the system trust store does not trust the test CA")
+    func systemStoreRefuses() async throws {
+        let error = try await #require(throws: HTTPError.self) { try await HTTPClient.shared.send(request(TLSOptions())) }
+        #expect(error.phase == .tls)
+    }
+
+    @Test("without a client certificate the server refuses the connection", arguments: [false, true])
+    func missingClientCertificate(asPEM: Bool) async throws {
+        let c = tls.certificates
+        let ca: PEMSource = asPEM ? .pem(try c.pem(c.caCertificate)) : .file(c.caCertificate)
+        await #expect(throws: HTTPError.self) {
+            try await HTTPClient.shared.send(request(TLSOptions(certificateAuthority: ca)))
+        }
+    }
+
+    @Test("a client certificate from another CA is refused by the server")
+    func foreignClientCertificate() async throws {
+        let c = tls.certificates
+        await #expect(throws: HTTPError.self) {
+            try await HTTPClient.shared.send(request(TLSOptions(certificateAuthority: .file(c.caCertificate),
+                                                                clientCertificate: .pem(try c.pem(c.otherClientCertificate)),
+                                                                clientKey: .pem(try c.pem(c.otherClientKey)))))
+        }
+    }
+
+    @Test("verification can be turned off explicitly (insecure-skip-tls-verify)")
+    func insecureSkipVerify() async throws {
+        let c = tls.certificates
+        let response = try await HTTPClient.shared.send(request(TLSOptions(verifyPeer: false, clientCertificate: .file(c.clientCertificate), clientKey: .file(c.clientKey))))
+        #expect(response.status == 200)
+    }
+}
