@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -27,6 +28,8 @@ let package = Package(
         .target(name: "DRBookHTTP", dependencies: ["CCurl"]),
         .target(name: "DRBookArchive", dependencies: ["CArchive"]),
         .target(name: "DRBookObjectStore", dependencies: ["DRBookHTTP"]),
+        // The runbook engine: format, loader, lint, expressions. It imports no system module.
+        .target(name: "DRBookRunbook", dependencies: ["Yams"]),
         .executableTarget(
             name: "drbook",
             dependencies: [
@@ -53,6 +56,7 @@ let package = Package(
         .testTarget(name: "DRBookHTTPTests", dependencies: ["DRBookHTTP", "DRBookTestSupport"]),
         .testTarget(name: "DRBookArchiveTests", dependencies: ["DRBookArchive", "DRBookHTTP", "DRBookObjectStore", "DRBookTestSupport"]),
         .testTarget(name: "DRBookObjectStoreTests", dependencies: ["DRBookObjectStore", "DRBookTestSupport"]),
+        .testTarget(name: "DRBookRunbookTests", dependencies: ["DRBookRunbook"]),
     ],
     swiftLanguageModes: [.v6]
 )

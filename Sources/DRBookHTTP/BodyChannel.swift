@@ -69,6 +69,13 @@ final class BodyChannel: @unchecked Sendable {
         }
     }
 
+    /// Chunks the channel still references, taken or not (for tests of its memory bound).
+    var storedChunkCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return chunks.count
+    }
+
     // MARK: reader
 
     func nextBlocking() throws -> Data? {
@@ -98,10 +105,16 @@ final class BodyChannel: @unchecked Sendable {
             return nil
         }
         let chunk = chunks[head]
+        // Release the taken chunk now: a reader that never fully catches up would
+        // otherwise keep every chunk of the body alive in the array.
+        chunks[head] = Data()
         head += 1
         buffered -= chunk.count
         if head == chunks.count {
             chunks.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 64 && head * 2 >= chunks.count {
+            chunks.removeFirst(head)
             head = 0
         }
         let resume = producerPaused && buffered <= lowWater

@@ -98,9 +98,17 @@ struct Scan: AsyncParsableCommand {
     @OptionGroup var s3: S3Options
     @Option(help: "Object key; omit with --file.") var key: String?
     @Option(help: "Read a local file instead.") var file: String?
+    @Flag(help: "Only transfer the bytes, without libarchive (isolates the transport).") var raw = false
 
     func run() async throws {
         let start = ContinuousClock.now
+        if raw {
+            var total = 0
+            for try await chunk in try await s3.client().stream(key ?? "") { total += chunk.count }
+            let seconds = (ContinuousClock.now - start).seconds
+            print(String(format: "raw: %.1f MiB in %.2f s", Double(total) / 1_048_576, seconds))
+            return
+        }
         let chunks: ArchiveStreamReader.ChunkSource
         if let file {
             let source = try FileChunkSource(path: file)

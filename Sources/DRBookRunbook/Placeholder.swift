@@ -1,0 +1,1 @@
+// The runbook engine lands here (issue 3).
