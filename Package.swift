@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "DRBookArchiveTests", dependencies: ["DRBookArchive", "DRBookHTTP", "DRBookObjectStore", "DRBookTestSupport"]),
         .testTarget(name: "DRBookObjectStoreTests", dependencies: ["DRBookObjectStore", "DRBookTestSupport"]),
         .testTarget(name: "DRBookRunbookTests", dependencies: ["DRBookRunbook"]),
+        .testTarget(name: "DRBookCLITests", dependencies: ["drbook", "DRBookArchive", "DRBookTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

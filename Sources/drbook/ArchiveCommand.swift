@@ -33,7 +33,7 @@ struct ArchiveList: AsyncParsableCommand {
 
     func run() async throws {
         let reference: ObjectReference
-        do { reference = try ObjectReference.parse(source) } catch { throw ValidationError(String(describing: error)) }
+        reference = try ObjectReference.parse(source)
         let chunks: ArchiveStreamReader.ChunkSource
         var cancel: @Sendable () -> Void = {}
         switch reference {
@@ -43,7 +43,7 @@ struct ArchiveList: AsyncParsableCommand {
             cancel = { body.cancel() }
         case .file(let path):
             guard FileManager.default.isReadableFile(atPath: path) else {
-                throw ValidationError("Cannot read '\(path)': check the path and its permissions.")
+                throw BadInput("Cannot read '\(path)': check the path and its permissions.")
             }
             let file = try FileChunkSource(path: path)
             chunks = { try file.next() }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DRBookHTTP
+import DRBookObjectStore
 import Foundation
 
 @main
@@ -17,7 +18,7 @@ struct Drbook: AsyncParsableCommand {
         subcommands: [ArchiveCommand.self]
     )
 
-    /// drbook's exit codes: 0 passed, 1 failed, 2 bad input (ArgumentParser uses 64).
+    /// drbook's exit codes: 0 passed, 1 failed, 2 bad input (ArgumentParser would use 64).
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -26,12 +27,26 @@ struct Drbook: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let error as BadInput {
+            fail(error.message, code: 2)
+        } catch let error as ObjectStoreInputError {
+            fail(error.description, code: 2)
         } catch {
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
-            }
+            if exitCode(for: error) == .validationFailure { fail(fullMessage(for: error), code: 2) }
             exit(withError: error)
         }
     }
+
+    private static func fail(_ message: String, code: Int32) -> Never {
+        let text = message.hasPrefix("Error:") ? message : "Error: \(message)"
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+        Foundation.exit(code)
+    }
+}
+
+/// Input found wrong once the command runs (a file that is not there, a bad URL):
+/// exit status 2, and a message that says how to fix it.
+struct BadInput: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
 }

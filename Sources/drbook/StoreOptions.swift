@@ -16,10 +16,10 @@ struct StoreOptions: ParsableArguments {
     func client(bucket: String) throws -> S3Client {
         guard let text = endpoint ?? ProcessInfo.processInfo.environment["AWS_ENDPOINT_URL_S3"]
             ?? ProcessInfo.processInfo.environment["AWS_ENDPOINT_URL"] else {
-            throw ValidationError("An s3:// source needs --endpoint URL (or AWS_ENDPOINT_URL_S3).")
+            throw BadInput("An s3:// source needs --endpoint URL (or AWS_ENDPOINT_URL_S3).")
         }
         guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-            throw ValidationError("--endpoint '\(text)' is not an http(s) URL; write it as https://HOST[:PORT].")
+            throw BadInput("--endpoint '\(text)' is not an http(s) URL; write it as https://HOST[:PORT].")
         }
         return S3Client(endpoint: url, region: region, bucket: bucket, credentials: try S3Credentials.fromEnvironment(),
                         addressing: virtualHostedStyle ? .virtualHost : .path)
