@@ -103,6 +103,10 @@ final class CurlTransfer: @unchecked Sendable {
             try set(CURLOPT_LOW_SPEED_TIME, max(1, Int(stall.window.seconds.rounded(.up))))
         }
         if let proxy = request.proxy { try set(CURLOPT_PROXY, string: proxy) }
+        // On a pooled connection the server may have closed, libcurl silently re-sends the
+        // request once. A POST or PATCH must never be sent twice unless the caller said
+        // it is safe, so those take a fresh connection.
+        if !request.method.isIdempotent && !request.retry.retryNonIdempotent { try set(CURLOPT_FRESH_CONNECT, 1) }
 
         try configureTLS(request.tls)
         try configureAuthentication(request.authentication)
