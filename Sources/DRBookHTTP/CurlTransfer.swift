@@ -306,18 +306,20 @@ final class CurlTransfer: @unchecked Sendable {
     private func error(for code: CURLcode) -> HTTPError {
         var message = String(cString: errorBuffer)
         if message.isEmpty { message = String(cString: curl_easy_strerror(code)) }
+        // A reused connection reports no connect time, so "connected" is read from the
+        // pre-transfer time: set once the connection (TLS included) was ready to send.
         var connectTime: curl_off_t = 0
         drbook_easy_getinfo_off(easy, CURLINFO_CONNECT_TIME_T, &connectTime)
-        var appConnectTime: curl_off_t = 0
-        drbook_easy_getinfo_off(easy, CURLINFO_APPCONNECT_TIME_T, &appConnectTime)
+        var preTransferTime: curl_off_t = 0
+        drbook_easy_getinfo_off(easy, CURLINFO_PRETRANSFER_TIME_T, &preTransferTime)
         let isHTTPS = request.url.scheme?.lowercased() == "https"
-        let connected = connectTime > 0 && (!isHTTPS || appConnectTime > 0 || statusCode > 0)
+        let connected = preTransferTime > 0 || statusCode > 0
         var phase = HTTPError.Phase(curlCode: code, connected: connected, stallTimeoutSet: request.timeouts.stall != nil, message: message)
-        // A handshake that failed after TCP connected is a TLS failure whatever the code.
-        if isHTTPS && connectTime > 0 && appConnectTime == 0 && statusCode == 0 && phase == .connect { phase = .tls }
+        // TCP connected but the connection never became ready: the TLS handshake failed.
+        if isHTTPS && connectTime > 0 && !connected && phase == .connect { phase = .tls }
         var error = failure(phase, detail: message)
         error.curlCode = Int(code.rawValue)
-        error.mayHaveBeenSent = connectTime > 0 && phase != .tls
+        error.mayHaveBeenSent = connected
         return error
     }
 
