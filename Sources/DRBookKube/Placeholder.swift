@@ -1,0 +1,1 @@
+// Kubernetes access lands here (issue 4).
