@@ -1,1 +1,0 @@
-// The runbook engine lands here (issue 3).
