@@ -38,5 +38,11 @@ static inline size_t drbook_curl_writefunc_pause(void) { return CURL_WRITEFUNC_P
 static inline size_t drbook_curl_readfunc_abort(void) { return CURL_READFUNC_ABORT; }
 static inline long drbook_curlauth_basic(void) { return (long)CURLAUTH_BASIC; }
 static inline CURLcode drbook_easy_unpause(CURL *h) { return curl_easy_pause(h, CURLPAUSE_CONT); }
+static inline long drbook_http_version_1_1(void) { return (long)CURL_HTTP_VERSION_1_1; }
+static inline int drbook_seekfunc_ok(void) { return CURL_SEEKFUNC_OK; }
+static inline int drbook_seekfunc_cantseek(void) { return CURL_SEEKFUNC_CANTSEEK; }
+
+typedef int (*drbook_curl_seek_cb)(void *, curl_off_t, int);
+static inline CURLcode drbook_easy_setopt_seek_cb(CURL *h, drbook_curl_seek_cb v) { return curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, v); }
 
 #endif

@@ -30,8 +30,11 @@ public final class ArchiveStreamReader {
     private let archive: OpaquePointer
     private let source: ChunkSource
     private let format: Format
-    /// Keeps the chunk libarchive is reading alive until the next callback.
-    private var currentChunk = Data()
+    /// The bytes libarchive reads until the next callback. Owned here, because a small
+    /// `Data` keeps its bytes inline and `withUnsafeBytes` would hand out a stack copy.
+    private var chunkBuffer: UnsafeMutableRawBufferPointer?
+    /// The first bytes of the input, to tell "not gzip" from "corrupt".
+    private var leadingBytes: [UInt8] = []
     private var sourceError: Error?
     private var currentEntry: String?
     private var lastCompleteEntry: String?
@@ -61,7 +64,19 @@ public final class ArchiveStreamReader {
             let reader = Unmanaged<ArchiveStreamReader>.fromOpaque(context!).takeUnretainedValue()
             return reader.supplyChunk(buffer!)
         }, nil)
-        if status != ARCHIVE_OK { throw failure(.corrupt) }
+        if status != ARCHIVE_OK {
+            // libarchive cannot tell "not gzip" from "not tar" at open; the first bytes can.
+            let error: ArchiveError
+            if sourceError == nil && leadingBytes.count < 2 {
+                error = notGzip("the input is empty")
+            } else if sourceError == nil && !leadingBytes.starts(with: [0x1F, 0x8B]) {
+                error = notGzip("no gzip header at the start")
+            } else {
+                error = failure(.corrupt)
+            }
+            close()
+            throw error
+        }
     }
 
     deinit { close() }
@@ -70,16 +85,25 @@ public final class ArchiveStreamReader {
         guard !closed else { return }
         closed = true
         archive_read_free(archive)
+        chunkBuffer?.deallocate()
+        chunkBuffer = nil
+    }
+
+    private func ensureOpen() throws {
+        guard closed else { return }
+        throw ArchiveError(kind: .source, archive: name, entry: currentEntry, lastCompleteEntry: lastCompleteEntry,
+                           uncompressedOffset: 0, compressedOffset: 0, message: "the reader was already closed")
     }
 
     /// Compressed bytes consumed so far.
-    public var compressedBytesRead: Int64 { archive_filter_bytes(archive, -1) }
+    public var compressedBytesRead: Int64 { closed ? 0 : archive_filter_bytes(archive, -1) }
     /// Decompressed bytes consumed so far.
-    public var uncompressedBytesRead: Int64 { archive_filter_bytes(archive, 0) }
+    public var uncompressedBytesRead: Int64 { closed ? 0 : archive_filter_bytes(archive, 0) }
 
     /// The next entry's header, or nil after the last one. The previous entry's
     /// unread data is skipped.
     public func nextEntry() throws -> ArchiveEntry? {
+        try ensureOpen()
         if let currentEntry { lastCompleteEntry = currentEntry }
         currentEntry = nil
         var entry: OpaquePointer?
@@ -108,6 +132,7 @@ public final class ArchiveStreamReader {
 
     /// Hands the current entry's bytes to `body` block by block.
     public func readEntry(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try ensureOpen()
         var buffer: UnsafeRawPointer?
         var size = 0
         var offset: la_int64_t = 0
@@ -136,32 +161,43 @@ public final class ArchiveStreamReader {
     // MARK: private
 
     private func supplyChunk(_ buffer: UnsafeMutablePointer<UnsafeRawPointer?>) -> Int {
+        var chunk = Data()
         do {
             repeat {
-                guard let chunk = try source() else { return 0 }
-                currentChunk = chunk
-            } while currentChunk.isEmpty
+                guard let next = try source() else { return 0 }
+                chunk = next
+            } while chunk.isEmpty
         } catch {
             sourceError = error
             return -1
         }
-        return currentChunk.withUnsafeBytes { raw in
-            buffer.pointee = raw.baseAddress
-            return raw.count
+        if (chunkBuffer?.count ?? 0) < chunk.count {
+            chunkBuffer?.deallocate()
+            chunkBuffer = .allocate(byteCount: max(chunk.count, 64 << 10), alignment: 16)
         }
+        if leadingBytes.count < 2 { leadingBytes += chunk.prefix(2 - leadingBytes.count) }
+        let owned = chunkBuffer!
+        chunk.copyBytes(to: owned.bindMemory(to: UInt8.self), count: chunk.count)
+        buffer.pointee = UnsafeRawPointer(owned.baseAddress)
+        return chunk.count
     }
 
     /// libarchive passes non-gzip input through unfiltered; drbook only reads gzip.
+    private var hasGzipFilter: Bool {
+        (0..<archive_filter_count(archive)).contains { archive_filter_code(archive, $0) == ARCHIVE_FILTER_GZIP }
+    }
+
     private func checkGzipFilter() throws {
         guard !checkedFilter else { return }
         checkedFilter = true
-        let filters = archive_filter_count(archive)
-        let isGzip = (0..<filters).contains { archive_filter_code(archive, $0) == ARCHIVE_FILTER_GZIP }
         // Zero bytes are not a gzip stream either: an empty object is a broken one.
-        guard !isGzip else { return }
-        let reason = archive_format(archive) == ARCHIVE_FORMAT_EMPTY ? "the input is empty" : "no gzip header at the start"
-        throw ArchiveError(kind: .notGzip, archive: name, entry: nil, lastCompleteEntry: nil, uncompressedOffset: 0,
-                           compressedOffset: 0, message: reason)
+        guard !hasGzipFilter else { return }
+        throw notGzip(archive_format(archive) == ARCHIVE_FORMAT_EMPTY ? "the input is empty" : "no gzip header at the start")
+    }
+
+    private func notGzip(_ reason: String) -> ArchiveError {
+        ArchiveError(kind: .notGzip, archive: name, entry: nil, lastCompleteEntry: nil, uncompressedOffset: 0,
+                     compressedOffset: 0, message: reason)
     }
 
     private func failure(_ kind: ArchiveError.Kind) -> ArchiveError {
@@ -179,14 +215,20 @@ public final class ArchiveStreamReader {
 
 extension ArchiveStreamReader {
     /// Runs `body` with a reader on a thread of its own, since libarchive's reads block.
+    /// - Parameter onCancel: stops the source (e.g. `HTTPBody.cancel`) when the task is
+    ///   cancelled, so the blocked reader wakes with an error instead of reading on.
     public static func scan<T: Sendable>(
-        name: String, format: Format, source: @escaping ChunkSource,
+        name: String, format: Format, source: @escaping ChunkSource, onCancel: @escaping @Sendable () -> Void = {},
         _ body: @escaping @Sendable (ArchiveStreamReader) throws -> T
     ) async throws -> T {
-        try await runOnDedicatedThread {
-            let reader = try ArchiveStreamReader(name: name, format: format, source: source)
-            defer { reader.close() }
-            return try body(reader)
+        try await withTaskCancellationHandler {
+            try await runOnDedicatedThread {
+                let reader = try ArchiveStreamReader(name: name, format: format, source: source)
+                defer { reader.close() }
+                return try body(reader)
+            }
+        } onCancel: {
+            onCancel()
         }
     }
 

@@ -67,14 +67,15 @@ public final class TarGzWriter {
 public enum Gzip {
     /// gzip-compresses `data` in memory (Velero's `*.json.gz` and `*-results.gz` objects).
     public static func compress(_ data: Data, level: Int = 6) throws -> Data {
+        final class Sink { var data = Data() }
+        let sink = Sink()
         guard let archive = archive_write_new() else { throw TarGzWriter.error("gzip", "libarchive could not allocate a writer") }
-        defer { archive_write_free(archive) }
+        // archive_write_free may still flush into the sink: keep it alive until then.
+        defer { withExtendedLifetime(sink) { _ = archive_write_free(archive) } }
         archive_write_set_format_raw(archive)
         archive_write_add_filter_gzip(archive)
         archive_write_set_filter_option(archive, "gzip", "compression-level", String(level))
         archive_write_set_bytes_in_last_block(archive, 1)
-        final class Sink { var data = Data() }
-        let sink = Sink()
         let context = Unmanaged.passUnretained(sink).toOpaque()
         let status = archive_write_open(archive, context, nil, { _, context, buffer, length in
             Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue().data.append(buffer!.assumingMemoryBound(to: UInt8.self), count: length)

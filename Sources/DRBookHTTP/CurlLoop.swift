@@ -15,6 +15,7 @@ final class CurlLoop: @unchecked Sendable {
     private let multi: UnsafeMutableRawPointer
     private let lock = NSLock()
     private var commands: [Command] = []
+    private var stopping = false
     /// Loop thread only.
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
 
@@ -47,13 +48,26 @@ final class CurlLoop: @unchecked Sendable {
         curl_multi_wakeup(multi)
     }
 
+    /// Ends the thread once the transfers in flight have finished.
+    func shutdown() {
+        lock.lock()
+        stopping = true
+        lock.unlock()
+        curl_multi_wakeup(multi)
+    }
+
     private func run() {
         var running: Int32 = 0
         while true {
             lock.lock()
             let pending = commands
             commands.removeAll()
+            let stop = stopping
             lock.unlock()
+            if stop && pending.isEmpty && active.isEmpty {
+                curl_multi_cleanup(multi)
+                return
+            }
             for command in pending { apply(command) }
 
             curl_multi_perform(multi, &running)
@@ -87,7 +101,12 @@ final class CurlLoop: @unchecked Sendable {
                 return
             }
             active[transfer.easy] = transfer
-            curl_multi_add_handle(multi, transfer.easy)
+            let added = curl_multi_add_handle(multi, transfer.easy)
+            if added != CURLM_OK {
+                active.removeValue(forKey: transfer.easy)
+                transfer.fail(detail: "libcurl could not start the transfer: \(String(cString: curl_multi_strerror(added)))")
+                transfer.release()
+            }
         case .cancel(let transfer):
             // A finished transfer has left `active`, and its handle's address may have been
             // reused by a newer transfer: compare identity, not just the address.

@@ -36,6 +36,7 @@ final class CurlTransfer: @unchecked Sendable {
     private var uploadData: Data?
     private var uploadOffset = 0
     private var uploadFile: FileHandle?
+    private var bodyReadError: String?
     private(set) var paused = false
     /// Guarded by the loop's lock.
     var cancelRequested = false
@@ -103,6 +104,9 @@ final class CurlTransfer: @unchecked Sendable {
             try set(CURLOPT_LOW_SPEED_TIME, max(1, Int(stall.window.seconds.rounded(.up))))
         }
         if let proxy = request.proxy { try set(CURLOPT_PROXY, string: proxy) }
+        // Pause/unpause of HTTP/2 streams can stall in curl 7.88 (fixed in 8.1): streams
+        // with back-pressure stay on HTTP/1.1.
+        if case .channel = sink { try set(CURLOPT_HTTP_VERSION, drbook_http_version_1_1()) }
         // On a pooled connection the server may have closed, libcurl silently re-sends the
         // request once. A POST or PATCH must never be sent twice unless the caller said
         // it is safe, so those take a fresh connection.
@@ -113,6 +117,8 @@ final class CurlTransfer: @unchecked Sendable {
         try configureMethodAndBody()
 
         for (name, value) in headers {
+            // curl 7.88 signs an empty "Name;" line literally, breaking the signature.
+            if isSigned && value.isEmpty { continue }
             // "Name;" sends an empty header; "Name:" would remove it.
             let line = value.isEmpty && name.caseInsensitiveCompare("Expect") != .orderedSame ? "\(name);" : "\(name): \(value)"
             headerList = curl_slist_append(headerList, line)
@@ -187,6 +193,13 @@ final class CurlTransfer: @unchecked Sendable {
             })
             try set(CURLOPT_READDATA, pointer: context)
         }
+        if request.body != nil {
+            let context = Unmanaged.passUnretained(self).toOpaque()
+            try check(drbook_easy_setopt_seek_cb(easy) { context, offset, origin in
+                Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue().rewindBody(to: Int64(offset), origin: origin)
+            }, CURLOPT_SEEKFUNCTION)
+            try set(CURLOPT_SEEKDATA, pointer: context)
+        }
         switch method {
         case .head:
             try set(CURLOPT_NOBODY, 1)
@@ -199,6 +212,11 @@ final class CurlTransfer: @unchecked Sendable {
             if request.body != nil {
                 try set(CURLOPT_POST, 1)
                 try setOff(CURLOPT_POSTFIELDSIZE_LARGE, length)
+            } else if method == .post {
+                // Without this a bodiless POST would go out as a GET.
+                try set(CURLOPT_POST, 1)
+                try setOff(CURLOPT_POSTFIELDSIZE_LARGE, 0)
+                try set(CURLOPT_COPYPOSTFIELDS, string: "")
             }
             if method != .post { try set(CURLOPT_CUSTOMREQUEST, string: method.rawValue) }
         }
@@ -214,6 +232,11 @@ final class CurlTransfer: @unchecked Sendable {
             responseHeaders = HTTPHeaders()
             let parts = line.split(separator: " ", maxSplits: 2)
             statusCode = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+        } else if line.isEmpty {
+            // The end of a header block: a final answer's head is known now, even if no
+            // body byte ever follows. Interim (1xx) and followed redirects are not final.
+            let followed = request.followRedirects && (300..<400).contains(statusCode) && responseHeaders.contains("Location")
+            if statusCode >= 200 && !followed { deliverHead() }
         } else if let colon = line.firstIndex(of: ":") {
             let name = line[..<colon].trimmingCharacters(in: .whitespaces)
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
@@ -251,13 +274,30 @@ final class CurlTransfer: @unchecked Sendable {
             return count
         }
         if let file = uploadFile {
-            guard let chunk = try? file.read(upToCount: capacity) else { return drbook_curl_readfunc_abort() }
+            let chunk: Data
+            do {
+                chunk = try file.read(upToCount: capacity) ?? Data()
+            } catch {
+                bodyReadError = error.localizedDescription
+                return drbook_curl_readfunc_abort()
+            }
             chunk.withUnsafeBytes { raw in
                 if let base = raw.baseAddress { UnsafeMutableRawPointer(buffer).copyMemory(from: base, byteCount: chunk.count) }
             }
             return chunk.count
         }
         return 0
+    }
+
+    /// libcurl rewinds the body when it must send it again (a stale pooled connection).
+    private func rewindBody(to offset: Int64, origin: Int32) -> Int32 {
+        guard origin == SEEK_SET else { return drbook_seekfunc_cantseek() }
+        if uploadData != nil {
+            uploadOffset = Int(offset)
+            return drbook_seekfunc_ok()
+        }
+        if let uploadFile, (try? uploadFile.seek(toOffset: UInt64(offset))) != nil { return drbook_seekfunc_ok() }
+        return drbook_seekfunc_cantseek()
     }
 
     private func deliverHead() {
@@ -277,7 +317,11 @@ final class CurlTransfer: @unchecked Sendable {
         if code == CURLE_OK {
             result = .success(TransferOutcome(status: statusCode, headers: responseHeaders, body: collected, newConnections: newConnections))
         } else if code == CURLE_WRITE_ERROR && bodyTooLarge {
-            result = .failure(failure(.body, detail: "the body is larger than \(request.maximumBufferedBodyBytes) bytes; read it as a stream"))
+            var error = failure(.responseTooLarge, detail: "the body is larger than \(request.maximumBufferedBodyBytes) bytes; read it as a stream")
+            error.mayHaveBeenSent = true
+            result = .failure(error)
+        } else if code == CURLE_ABORTED_BY_CALLBACK, let bodyReadError {
+            result = .failure(failure(.request, detail: "cannot read the request body: \(bodyReadError)"))
         } else {
             result = .failure(error(for: code))
         }
@@ -293,6 +337,13 @@ final class CurlTransfer: @unchecked Sendable {
     /// Called by the loop when the transfer is removed before it finished.
     func cancel() {
         let error = failure(.cancelled, detail: "")
+        if case .channel(let channel) = sink { channel.finish(error) }
+        complete(.failure(error))
+    }
+
+    /// Called by the loop when libcurl would not take the transfer at all.
+    func fail(detail: String) {
+        let error = failure(.request, detail: detail)
         if case .channel(let channel) = sink { channel.finish(error) }
         complete(.failure(error))
     }

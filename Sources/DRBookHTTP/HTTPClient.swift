@@ -15,6 +15,8 @@ public final class HTTPClient: Sendable {
         loop = CurlLoop(maxConnections: maxConnections)
     }
 
+    deinit { loop.shutdown() }
+
     /// Sends a request and holds the whole body in memory (up to the request's limit).
     /// A non-2xx status is not an error here; `HTTPResponse.isSuccess` tells.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
@@ -27,9 +29,12 @@ public final class HTTPClient: Sendable {
 
     /// Sends a request and returns once the response head is known; the body then
     /// arrives through `HTTPStreamingResponse.body` without ever being held whole.
-    /// Retries happen only before the body is handed over.
+    /// Retries happen only before the body is handed over. A stream has no total time
+    /// limit (a slow reader pauses it); the connect and stall timeouts bound it.
     public func stream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
-        try await withRetries(request, status: { ($0.status, $0.headers) }, discard: { $0.body.cancel() }) { attempt in
+        var request = request
+        request.timeouts.total = nil
+        return try await withRetries(request, status: { ($0.status, $0.headers) }, discard: { $0.body.cancel() }) { attempt in
             var response = try await self.performStreaming(request)
             response.attempts = attempt
             return response

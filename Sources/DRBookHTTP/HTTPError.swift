@@ -14,6 +14,7 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         case stalled = "stalled transfer"
         case status = "HTTP status"
         case body = "receiving the body"
+        case responseTooLarge = "response too large"
         case cancelled = "cancelled"
     }
 
@@ -34,7 +35,7 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         switch phase {
         case .resolve, .connect, .timeout, .stalled, .send, .body: return true
         case .status: return status.map { $0 == 408 || $0 == 429 || (500...599).contains($0) } ?? false
-        case .request, .tls, .cancelled: return false
+        case .request, .tls, .cancelled, .responseTooLarge: return false
         }
     }
 
@@ -57,6 +58,7 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
             default: return "See the server's answer above."
             }
         case .body: return "The connection broke while the body was arriving; retry."
+        case .responseTooLarge: return "Read this response as a stream, or raise the request's maximumBufferedBodyBytes."
         case .cancelled: return "The request was cancelled."
         }
     }

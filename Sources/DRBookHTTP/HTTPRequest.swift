@@ -191,3 +191,31 @@ public struct HTTPRequest: Sendable {
     /// The URL as it may be shown to a person.
     public var redactedURL: String { RedactedURL.string(url, secrecy: urlSecrecy) }
 }
+
+// Credentials never print: not through `description`, `debugDescription`, string
+// interpolation of a request that holds them, nor `dump` or `Mirror`.
+
+extension AWSSigV4: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "AWSSigV4(provider: \(provider), credentials: redacted)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["provider": provider, "credentials": "redacted"]) }
+}
+
+extension HTTPAuthentication: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String {
+        switch self {
+        case .bearer: return "bearer(redacted)"
+        case .basic: return "basic(redacted)"
+        case .awsSigV4(let signer): return "awsSigV4(\(signer))"
+        }
+    }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["authentication": description]) }
+}
+
+extension HTTPRequest: CustomStringConvertible, CustomDebugStringConvertible {
+    public var description: String {
+        "\(method) \(redactedURL) headers: [\(headers)] authentication: \(authentication.map(String.init(describing:)) ?? "none")"
+    }
+    public var debugDescription: String { description }
+}

@@ -25,16 +25,23 @@ public enum RedactedURL {
         case .queryValues:
             break
         case .pathAndQuery:
+            // Keep a first segment only when it is a plain word ("services", "ping"): a
+            // segment with digits or punctuation may itself be a token ("/bot123:AB/…").
             let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-            if segments.count > 1 { path = "/\(segments[0])/\(mask)" } else if segments.count == 1 { path = "/\(mask)" }
+            if let first = segments.first, segments.count > 1, first.count <= 16, first.allSatisfy({ $0.isASCII && $0.isLetter }) {
+                path = "/\(first)/\(mask)"
+            } else if !segments.isEmpty {
+                path = "/\(mask)"
+            }
         case .everythingButHost:
             path = path.isEmpty || path == "/" ? path : "/\(mask)"
             query = query == nil ? nil : mask
         }
         if let raw = query, secrecy != .everythingButHost {
-            query = raw.split(separator: "&", omittingEmptySubsequences: false).map { pair in
-                let name = pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
-                return pair.contains("=") ? "\(name)=\(mask)" : name
+            // A pair without '=' (a bare token) or without a name is masked whole.
+            query = raw.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
+                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else { return mask }
+                return String(pair[..<equals]) + "=" + mask
             }.joined(separator: "&")
         }
         var result = "\(components.scheme ?? "http")://\(components.percentEncodedHost ?? "")"

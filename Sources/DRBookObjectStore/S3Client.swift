@@ -2,7 +2,7 @@ import DRBookHTTP
 import Foundation
 
 /// Access keys for an S3-compatible store. Never printed.
-public struct S3Credentials: Sendable, CustomStringConvertible {
+public struct S3Credentials: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var accessKeyID: String
     public var secretAccessKey: String
     public var sessionToken: String?
@@ -14,6 +14,8 @@ public struct S3Credentials: Sendable, CustomStringConvertible {
     }
 
     public var description: String { "S3Credentials(redacted)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["credentials": "redacted"]) }
 }
 
 /// Where the bucket is: `https://ENDPOINT/BUCKET/KEY` (path style, R2 and most
@@ -127,7 +129,8 @@ public struct S3Client: Sendable {
         if let range { request.headers.set("Range", "bytes=\(range.lowerBound)-\(range.upperBound)") }
         let response = try await http.stream(request)
         guard response.isSuccess else {
-            let body = try await response.body.collect(upTo: 64 << 10)
+            // An oversized error body must not hide the S3 status behind a size error.
+            let body = (try? await response.body.collect(upTo: 64 << 10)) ?? Data()
             throw S3Error.from(HTTPResponse(status: response.status, headers: response.headers, body: body,
                                             attempts: response.attempts, newConnections: 0),
                                bucket: bucket, key: key, operation: "GetObject")

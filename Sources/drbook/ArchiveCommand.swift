@@ -36,6 +36,7 @@ struct ArchiveList: AsyncParsableCommand {
         reference = try ObjectReference.parse(source)
         let chunks: ArchiveStreamReader.ChunkSource
         var cancel: @Sendable () -> Void = {}
+        defer { cancel() }
         switch reference {
         case .s3(let bucket, let key):
             let body = try await store.client(bucket: bucket).stream(key)
@@ -49,7 +50,8 @@ struct ArchiveList: AsyncParsableCommand {
             chunks = { try file.next() }
         }
         let match = self.match
-        let summary = try await ArchiveStreamReader.scan(name: reference.description, format: .tarGzip, source: chunks) { reader in
+        let summary = try await ArchiveStreamReader.scan(name: reference.description, format: .tarGzip, source: chunks,
+                                                         onCancel: cancel) { reader in
             var entries = 0
             var shown = 0
             while let entry = try reader.nextEntry() {
@@ -60,7 +62,6 @@ struct ArchiveList: AsyncParsableCommand {
             }
             return (entries, shown, reader.compressedBytesRead, reader.uncompressedBytesRead)
         }
-        cancel()
         print("\(summary.1) of \(summary.0) entries shown; \(summary.2) bytes compressed, \(summary.3) bytes uncompressed.")
     }
 }

@@ -116,6 +116,38 @@ struct ArchiveStreamingTests {
         #expect(error.compressedOffset > 0)
     }
 
+    @Test("chunks as small as one byte are read correctly (small Data values keep their bytes inline)")
+    func tinyChunks() async throws {
+        let directory = try TemporaryDirectory()
+        let contents = try makeBackupTarball(at: directory.path("tiny.tar.gz"), items: 30)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: directory.path("tiny.tar.gz")))
+        let source = TinyChunks(bytes)
+        let read = try await ArchiveStreamReader.scan(name: "tiny.tar.gz", format: .tarGzip, source: { source.next() }) { reader in
+            var read: [String: Data] = [:]
+            while let entry = try reader.nextEntry() { read[entry.path] = try reader.readEntryData() }
+            return read
+        }
+        #expect(read == contents)
+    }
+
+    @Test("cancelling the task stops a scan that is waiting on the network")
+    func cancelScan() async throws {
+        let url = URL(string: "http://127.0.0.1:\(try await TestServers.shared.fixture().port)/stall?send=0&total=100000&hold=30")!
+        let response = try await HTTPClient.shared.stream(HTTPRequest(.get, url, retry: .never))
+        let body = response.body
+        let task = Task {
+            try await ArchiveStreamReader.scan(name: "stalled.tar.gz", format: .tarGzip, source: { try body.nextChunkBlocking() },
+                                               onCancel: { body.cancel() }) { reader in
+                while try reader.nextEntry() != nil {}
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        task.cancel()
+        let error = await #expect(throws: ArchiveError.self) { try await task.value }
+        #expect(error?.kind == .source)
+        #expect(error?.description.contains("cancelled") == true)
+    }
+
     @Test("a tarball read from a local file goes through the same reader")
     func localFile() async throws {
         let directory = try TemporaryDirectory()
@@ -193,5 +225,22 @@ struct GzipObjectTests {
             try ArchiveStreamReader.gunzip(name: "bomb.gz", data: compressed, limit: 1000)
         }
         #expect(error.kind == .entryTooLarge)
+    }
+}
+
+/// Hands out a byte buffer in chunks of 1 to 13 bytes.
+final class TinyChunks: @unchecked Sendable {
+    private let bytes: Data
+    private var offset = 0
+    private var size = 1
+    init(_ bytes: Data) { self.bytes = bytes }
+    func next() -> Data? {
+        guard offset < bytes.count else { return nil }
+        let end = min(bytes.count, offset + size)
+        defer {
+            offset = end
+            size = size % 13 + 1
+        }
+        return Data(bytes[offset..<end])
     }
 }

@@ -43,6 +43,24 @@ struct RequestBasicsTests {
         if hasBody { #expect(echo.body == payload) } else { #expect(echo.body.isEmpty) }
     }
 
+    @Test("a POST without a body is sent as a POST with an empty body")
+    func bodilessPost() async throws {
+        let response = try await client.send(HTTPRequest(.post, try await fixtureURL("/echo")))
+        let echo = try JSONDecoder().decode(Echo.self, from: response.body)
+        #expect(echo.method == "POST")
+        #expect(echo.headers["content-length"] == "0")
+    }
+
+    @Test("a response too large to buffer is not retried")
+    func tooLargeNotRetried() async throws {
+        var request = HTTPRequest(.get, try await fixtureURL("/bytes?n=300000"), retry: RetryPolicy(initialDelay: .milliseconds(10)))
+        request.maximumBufferedBodyBytes = 1000
+        let error = try await #require(throws: HTTPError.self) { try await client.send(request) }
+        #expect(error.phase == .responseTooLarge)
+        #expect(error.attempts == 1)
+        #expect(!error.isTransient)
+    }
+
     @Test("a request body streams from a file")
     func fileBody() async throws {
         let directory = try TemporaryDirectory()

@@ -22,6 +22,31 @@ struct URLHandlingTests {
         #expect(RedactedURL.string(ping, secrecy: .everythingButHost) == "https://hc-ping.com/…")
     }
 
+    @Test("bare query tokens, nameless values and token-like first path segments are masked")
+    func redactsAwkwardSecrets() {
+        #expect(RedactedURL.string(URL(string: "https://h.example/x?SECRETTOKEN")!) == "https://h.example/x?…")
+        #expect(RedactedURL.string(URL(string: "https://h.example/x?=SECRETVALUE&a=1")!) == "https://h.example/x?…&a=…")
+        #expect(RedactedURL.string(URL(string: "https://api.example/bot123:SECRET/sendMessage")!, secrecy: .pathAndQuery) == "https://api.example/…")
+    }
+
+    @Test("credentials never print through description, debugDescription or dump")
+    func credentialsNeverPrint() throws {
+        let secret = "SECRET-\(UUID().uuidString)"
+        let requests = [
+            HTTPRequest(.get, URL(string: "https://h.example/")!, authentication: .bearer(token: secret)),
+            HTTPRequest(.get, URL(string: "https://h.example/")!, authentication: .basic(username: "u", password: secret)),
+            HTTPRequest(.get, URL(string: "https://h.example/")!, authentication: .awsSigV4(AWSSigV4(region: "auto", accessKeyID: "AK", secretAccessKey: secret, sessionToken: secret))),
+        ]
+        for request in requests {
+            var dumped = ""
+            dump(request, to: &dumped)
+            for text in [String(describing: request), String(reflecting: request), "\(request)", dumped,
+                         String(describing: request.authentication!), String(reflecting: request.authentication!)] {
+                #expect(!text.contains(secret), "leaked in: \(text.prefix(80))")
+            }
+        }
+    }
+
     @Test("errors for a secret URL do not contain the secret")
     func errorRedaction() async throws {
         let secret = "XXXXXXXXSECRETPART"
