@@ -1,1 +1,0 @@
-// Kubernetes access lands here (issue 4).
