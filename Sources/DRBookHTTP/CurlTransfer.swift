@@ -28,6 +28,7 @@ final class CurlTransfer: @unchecked Sendable {
     var onHead: ((Int, HTTPHeaders) -> Void)?
 
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var connectTo: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
     private var statusCode = 0
     private var responseHeaders = HTTPHeaders()
@@ -67,6 +68,8 @@ final class CurlTransfer: @unchecked Sendable {
         curl_easy_cleanup(easy)
         curl_slist_free_all(headerList)
         headerList = nil
+        curl_slist_free_all(connectTo)
+        connectTo = nil
         try? uploadFile?.close()
         errorBuffer.deallocate()
     }
@@ -89,6 +92,18 @@ final class CurlTransfer: @unchecked Sendable {
         let isSigned = if case .awsSigV4 = request.authentication { true } else { false }
         if request.body != nil && !isSigned && !headers.contains("Expect") { headers.add("Expect", "") }
 
+        if let serverName = request.tls.serverName, url.scheme?.lowercased() == "https",
+           var components = URLComponents(url: url, resolvingAgainstBaseURL: false), let host = components.host {
+            // libcurl takes SNI and the verified name from the URL: put the server name
+            // there and connect to the real host, keeping the real Host header.
+            let port = components.port ?? 443
+            let realHost = host.contains(":") ? "[\(host)]" : host
+            connectTo = curl_slist_append(nil, "\(serverName):\(port):\(realHost):\(port)")
+            if !headers.contains("Host") { headers.add("Host", components.port.map { "\(realHost):\($0)" } ?? realHost) }
+            components.host = serverName
+            url = components.url ?? url
+            if let connectTo { try setSlist(CURLOPT_CONNECT_TO, connectTo) }
+        }
         try set(CURLOPT_URL, string: url.absoluteString)
         try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
         try set(CURLOPT_NOSIGNAL, 1)

@@ -114,13 +114,18 @@ public struct TLSOptions: Sendable, Equatable {
     public var certificateAuthority: PEMSource?
     public var clientCertificate: PEMSource?
     public var clientKey: PEMSource?
+    /// The name to send as SNI and to verify the server's certificate against, when it
+    /// differs from the URL's host (kubeconfig `tls-server-name`). The Host header and
+    /// the address connected to stay those of the URL.
+    public var serverName: String?
 
     public init(verifyPeer: Bool = true, certificateAuthority: PEMSource? = nil,
-                clientCertificate: PEMSource? = nil, clientKey: PEMSource? = nil) {
+                clientCertificate: PEMSource? = nil, clientKey: PEMSource? = nil, serverName: String? = nil) {
         self.verifyPeer = verifyPeer
         self.certificateAuthority = certificateAuthority
         self.clientCertificate = clientCertificate
         self.clientKey = clientKey
+        self.serverName = serverName
     }
 }
 

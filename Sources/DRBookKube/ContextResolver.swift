@@ -63,7 +63,7 @@ public struct ContextResolver: Sendable {
             throw KubeconfigError.proxyNotURL(at, cluster: entry.name, proxy: proxy)
         }
 
-        var tls = TLSOptions(verifyPeer: !cluster.insecureSkipTLSVerify)
+        var tls = TLSOptions(verifyPeer: !cluster.insecureSkipTLSVerify, serverName: cluster.tlsServerName)
         if let data = cluster.certificateAuthorityData {
             tls.certificateAuthority = .pem(data)
         } else if let file = cluster.certificateAuthority {

@@ -89,6 +89,20 @@ struct TLSTests {
         }
     }
 
+    @Test("a TLS server name (tls-server-name) is verified instead of the URL's host, which still is connected to")
+    func serverName() async throws {
+        let c = tls.certificates
+        var options = TLSOptions(certificateAuthority: .file(c.caCertificate), clientCertificate: .file(c.clientCertificate), clientKey: .file(c.clientKey))
+        options.serverName = "localhost"
+        let response = try await HTTPClient.shared.send(request(options))
+        #expect(response.status == 200)
+        #expect(try JSONDecoder().decode(Echo.self, from: response.body).headers["host"] == "127.0.0.1:\(tls.server.port)")
+        options.serverName = "api.wrong.example"
+        let error = try await #require(throws: HTTPError.self) { try await HTTPClient.shared.send(request(options)) }
+        #expect(error.phase == .tls)
+        #expect(error.description.contains("127.0.0.1"))
+    }
+
     @Test("verification can be turned off explicitly (insecure-skip-tls-verify)")
     func insecureSkipVerify() async throws {
         let c = tls.certificates
