@@ -29,6 +29,7 @@ let package = Package(
         .target(name: "DRBookArchive", dependencies: ["CArchive"]),
         .target(name: "DRBookObjectStore", dependencies: ["DRBookHTTP"]),
         .target(name: "DRBookKube", dependencies: ["DRBookHTTP", "Yams"]),
+        .target(name: "DRBookVelero", dependencies: ["DRBookObjectStore", "DRBookArchive"]),
         // The runbook engine: format, loader, lint, expressions. It imports no system module.
         .target(name: "DRBookRunbook", dependencies: ["Yams"]),
         .executableTarget(
@@ -58,6 +59,7 @@ let package = Package(
         .testTarget(name: "DRBookArchiveTests", dependencies: ["DRBookArchive", "DRBookHTTP", "DRBookObjectStore", "DRBookTestSupport"]),
         .testTarget(name: "DRBookObjectStoreTests", dependencies: ["DRBookObjectStore", "DRBookTestSupport"]),
         .testTarget(name: "DRBookRunbookTests", dependencies: ["DRBookRunbook"]),
+        .testTarget(name: "DRBookVeleroTests", dependencies: ["DRBookVelero", "DRBookTestSupport"]),
         .testTarget(name: "DRBookKubeTests", dependencies: ["DRBookKube", "DRBookTestSupport"]),
         .testTarget(name: "DRBookCLITests", dependencies: ["drbook", "DRBookArchive", "DRBookTestSupport"]),
     ],

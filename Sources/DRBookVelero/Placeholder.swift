@@ -1,0 +1,1 @@
+// The Velero store reader lands here (issue 6).
