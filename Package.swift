@@ -25,7 +25,13 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(name: "DRBookHTTP", dependencies: ["CCurl"]),
+        .target(name: "DRBookDigest", dependencies: ["CCrypto"]),
         .target(name: "DRBookArchive", dependencies: ["CArchive"]),
         .target(name: "DRBookObjectStore", dependencies: ["DRBookHTTP"]),
         .target(name: "DRBookKube", dependencies: ["DRBookHTTP", "Yams"]),
@@ -56,6 +62,7 @@ let package = Package(
             path: "Tests/DRBookTestSupport"
         ),
         .testTarget(name: "DRBookHTTPTests", dependencies: ["DRBookHTTP", "DRBookTestSupport"]),
+        .testTarget(name: "DRBookDigestTests", dependencies: ["DRBookDigest"]),
         .testTarget(name: "DRBookArchiveTests", dependencies: ["DRBookArchive", "DRBookHTTP", "DRBookObjectStore", "DRBookTestSupport"]),
         .testTarget(name: "DRBookObjectStoreTests", dependencies: ["DRBookObjectStore", "DRBookTestSupport"]),
         .testTarget(name: "DRBookRunbookTests", dependencies: ["DRBookRunbook"]),
