@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "DRBookArchive", dependencies: ["CArchive"]),
         .target(name: "DRBookObjectStore", dependencies: ["DRBookHTTP"]),
         .target(name: "DRBookKube", dependencies: ["DRBookHTTP", "Yams"]),
-        .target(name: "DRBookVelero", dependencies: ["DRBookObjectStore", "DRBookArchive"]),
+        .target(name: "DRBookVelero", dependencies: ["DRBookHTTP", "DRBookObjectStore", "DRBookArchive"]),
         // The runbook engine: format, loader, lint, expressions. It imports no system module.
         .target(name: "DRBookRunbook", dependencies: ["Yams"]),
         .executableTarget(

@@ -1,1 +1,0 @@
-// The Velero store reader lands here (issue 6).

@@ -1,0 +1,154 @@
+import DRBookArchive
+import Foundation
+
+/// The top-level folders under the store prefix.
+public struct StoreLayout: Sendable, Equatable, Codable {
+    public var folders: [String]
+    /// Folders Velero does not allow there: each makes the BSL Unavailable (trap 5).
+    public var strayFolders: [String]
+}
+
+/// A backup folder whose `velero-backup.json` was read.
+public struct StoredBackup: Sendable, Equatable {
+    public var backup: Backup
+    public var name: String { backup.name }
+}
+
+/// Every backup under `backups/`, newest first.
+public struct BackupListing: Sendable {
+    public var backups: [StoredBackup]
+    /// Folders without `velero-backup.json`: Velero does not consider them backups.
+    public var foldersWithoutMetadata: [String]
+    /// Folders whose `velero-backup.json` could not be read or decoded.
+    public var unreadable: [String: BackupStoreError]
+}
+
+/// The Kopia repository of one namespace, seen from the store.
+public struct KopiaRepositorySummary: Sendable, Equatable, Codable {
+    public var namespace: String
+    /// The repository's prefix as a person would find it.
+    public var location: String
+    public var objectCount: Int
+    public var totalBytes: Int64
+    /// `kopia.repository`, the format blob of an initialised repository.
+    public var hasFormatBlob: Bool
+    public var exists: Bool { objectCount > 0 }
+}
+
+/// Reads a Velero store the way Velero does (`pkg/persistence/object_store.go`):
+/// a backup exists only with its `velero-backup.json`; every other file may be
+/// missing and then counts as empty.
+public struct StoreReader: Sendable {
+    public let store: any BackupStore
+    /// Parallel reads of `velero-backup.json` when listing.
+    public var concurrency = 8
+    static let metadataLimit = 16 << 20
+    static let decodedLimit = 512 << 20
+
+    public init(store: any BackupStore) { self.store = store }
+
+    public func layout() async throws -> StoreLayout {
+        let folders = try await store.commonPrefixes(under: "").map { String($0.dropLast()) }
+        return StoreLayout(folders: folders, strayFolders: folders.filter { !VeleroKeys.allowedTopLevelFolders.contains($0) })
+    }
+
+    /// Folder names under `backups/` (one folder, one backup candidate).
+    public func backupFolders() async throws -> [String] {
+        try await store.commonPrefixes(under: VeleroKeys.backupsPrefix).map { String($0.dropFirst(VeleroKeys.backupsPrefix.count).dropLast()) }
+    }
+
+    /// The backup's metadata, or nil when its `velero-backup.json` does not exist.
+    public func backup(named name: String) async throws -> Backup? {
+        let key = VeleroKeys.metadata(name)
+        guard let data = try await store.read(key, limit: Self.metadataLimit) else { return nil }
+        return try VeleroJSON.decode(Backup.self, from: data, object: store.display(key), expected: "a Velero Backup")
+    }
+
+    public func listBackups() async throws -> BackupListing {
+        let folders = try await backupFolders()
+        var backups: [StoredBackup] = []
+        var missing: [String] = []
+        var unreadable: [String: BackupStoreError] = [:]
+        try await withThrowingTaskGroup(of: (String, Result<Backup?, BackupStoreError>).self) { group in
+            var next = 0
+            func addNext() {
+                let folder = folders[next]
+                next += 1
+                group.addTask {
+                    do {
+                        return (folder, .success(try await backup(named: folder)))
+                    } catch let error as BackupStoreError {
+                        return (folder, .failure(error))
+                    }
+                }
+            }
+            for _ in 0..<min(concurrency, folders.count) { addNext() }
+            while let (folder, result) = try await group.next() {
+                switch result {
+                case .success(let backup?): backups.append(StoredBackup(backup: backup))
+                case .success(nil): missing.append(folder)
+                case .failure(let error): unreadable[folder] = error
+                }
+                if next < folders.count { addNext() }
+            }
+        }
+        backups.sort(by: Self.newestFirst)
+        return BackupListing(backups: backups, foldersWithoutMetadata: missing.sorted(), unreadable: unreadable)
+    }
+
+    /// Velero orders backups by start time; ties by name (which carries the schedule's timestamp).
+    static func newestFirst(_ a: StoredBackup, _ b: StoredBackup) -> Bool {
+        let left = a.backup.startedAt ?? .distantPast
+        let right = b.backup.startedAt ?? .distantPast
+        return left != right ? left > right : a.name > b.name
+    }
+
+    /// The gunzipped object, or nil when it does not exist.
+    private func readGzip(_ key: String) async throws -> Data? {
+        guard let data = try await store.read(key, limit: Self.decodedLimit) else { return nil }
+        return try ArchiveStreamReader.gunzip(name: store.display(key), data: data, limit: Self.decodedLimit)
+    }
+
+    /// `<n>-podvolumebackups.json.gz`; missing or `null` means none.
+    public func podVolumeBackups(of backup: String) async throws -> [PodVolumeBackup] {
+        let key = VeleroKeys.podVolumeBackups(backup)
+        guard let data = try await readGzip(key) else { return [] }
+        return try VeleroJSON.decode([PodVolumeBackup]?.self, from: data, object: store.display(key),
+                                     expected: "a JSON array of PodVolumeBackups") ?? []
+    }
+
+    /// `<n>-results.gz`; missing means no errors and no warnings recorded.
+    public func results(of backup: String) async throws -> BackupResults {
+        let key = VeleroKeys.results(backup)
+        guard let data = try await readGzip(key) else { return BackupResults() }
+        return try VeleroJSON.decode(BackupResults?.self, from: data, object: store.display(key),
+                                     expected: "Velero results ({\"warnings\":…,\"errors\":…})") ?? BackupResults()
+    }
+
+    /// `<n>-resource-list.json.gz`; missing means empty.
+    public func resourceList(of backup: String) async throws -> ResourceList {
+        let key = VeleroKeys.resourceList(backup)
+        guard let data = try await readGzip(key) else { return ResourceList() }
+        return try VeleroJSON.decode(ResourceList.self, from: data, object: store.display(key), expected: "a Velero resource list")
+    }
+
+    public func tarballExists(of backup: String) async throws -> Bool {
+        try await store.exists(VeleroKeys.tarball(backup))
+    }
+
+    /// Streams `<n>.tar.gz` and indexes `namespace`'s items; an `ArchiveError` names
+    /// the object and the entry where reading stopped.
+    public func tarballIndex(of backup: String, namespace: String) async throws -> TarballIndex {
+        let key = VeleroKeys.tarball(backup)
+        let chunks = try await store.chunks(of: key)
+        return try await TarballScanner.index(backup: backup, namespace: namespace, archive: store.display(key), chunks: chunks)
+    }
+
+    public func kopiaRepository(namespace: String) async throws -> KopiaRepositorySummary {
+        let prefix = VeleroKeys.kopiaRepository(namespace)
+        let objects = try await store.objects(under: prefix)
+        return KopiaRepositorySummary(namespace: namespace, location: store.display(prefix), objectCount: objects.count,
+                                      totalBytes: objects.reduce(0) { $0 + $1.size },
+                                      hasFormatBlob: objects.contains { $0.key == VeleroKeys.kopiaFormatBlob(namespace) })
+    }
+}

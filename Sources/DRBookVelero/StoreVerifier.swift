@@ -1,0 +1,225 @@
+import DRBookArchive
+import Foundation
+
+/// Verifies from the store alone (no cluster) that one namespace can be restored:
+/// the newest terminal backup that includes it, its age against the RPO, every PVC
+/// in the tarball with a usable PodVolumeBackup, the pods that mount them, the
+/// Kopia repository, the expected PVCs, and the store's layout.
+public struct StoreVerifier: Sendable {
+    public let reader: StoreReader
+
+    public init(store: any BackupStore) { reader = StoreReader(store: store) }
+    public init(reader: StoreReader) { self.reader = reader }
+
+    private var store: any BackupStore { reader.store }
+
+    /// - Parameters:
+    ///   - rpo: the recovery point objective in seconds (`GoDuration.parse("24h")`).
+    ///   - expectedPVCs: globs (`prometheus-*`) that must each match a PVC in the backup.
+    /// - Throws: only when the store itself cannot be listed (credentials, bucket, network).
+    public func verify(namespace: String, rpo: TimeInterval, expectedPVCs: [String] = [], now: Date = Date()) async throws -> StoreVerdict {
+        var verdict = StoreVerdict(store: store.location.description, namespace: namespace, checkedAt: now, rpo: rpo,
+                                   backup: nil, volumes: [], tarball: nil, kopia: nil, otherBackups: [], findings: [])
+        let layout = try await reader.layout()
+        for folder in layout.strayFolders {
+            verdict.findings.append(.strayTopLevelFolder(folder, store: store.location.description, display: store.display(folder + "/")))
+        }
+        let listing = try await reader.listBackups()
+        for folder in listing.foldersWithoutMetadata {
+            verdict.findings.append(.folderWithoutMetadata(folder, display: store.display(VeleroKeys.backupFolder(folder))))
+        }
+        for (folder, error) in listing.unreadable.sorted(by: { $0.key < $1.key }) {
+            verdict.findings.append(.metadataUnreadable(folder, error: error))
+        }
+        guard let newest = listing.backups.first?.backup else {
+            verdict.findings.append(.noBackups(store: store.location.description, display: store.display(VeleroKeys.backupsPrefix)))
+            return verdict
+        }
+        let including = listing.backups.map(\.backup).filter { $0.includes(namespace: namespace) }
+        guard !including.isEmpty else {
+            verdict.findings.append(.namespaceNotIncluded(namespace, newest: newest, count: listing.backups.count))
+            return verdict
+        }
+
+        let chosenIndex = including.firstIndex { $0.phase.isRestorable }
+        let chosen = chosenIndex.map { including[$0] }
+        for backup in including[..<(chosenIndex ?? including.endIndex)] {
+            verdict.findings.append(backup.phase.isTerminal ? .newerFailed(backup, verified: chosen?.name)
+                                                            : .newerNotTerminal(backup, verified: chosen?.name))
+        }
+        verdict.otherBackups = including.filter { $0.name != chosen?.name }.map { summary(of: $0, now: now, rpo: rpo) }
+        guard let chosen, let chosenIndex else {
+            verdict.findings.append(.noRestorableBackup(namespace, count: including.count))
+            return verdict
+        }
+        verdict.backup = summary(of: chosen, now: now, rpo: rpo)
+        let previous = including[(chosenIndex + 1)...].first { $0.phase.isRestorable }?.name
+        await checkMetadata(chosen, namespace: namespace, rpo: rpo, now: now, olderCompleted: including[(chosenIndex + 1)...].first { $0.phase == .completed }?.name, into: &verdict)
+        await checkContents(chosen, namespace: namespace, expectedPVCs: expectedPVCs, previous: previous, into: &verdict)
+        return verdict
+    }
+
+    // MARK: the chosen backup's metadata
+
+    private func checkMetadata(_ backup: Backup, namespace: String, rpo: TimeInterval, now: Date, olderCompleted: String?,
+                               into verdict: inout StoreVerdict) async {
+        if backup.phase == .partiallyFailed {
+            do {
+                let errors = try await reader.results(of: backup.name).errors.messages(for: namespace)
+                verdict.findings.append(errors.isEmpty ? .partiallyFailed(backup, olderCompleted: olderCompleted)
+                                                       : .partiallyFailedInNamespace(backup, namespace: namespace, errors: errors, olderCompleted: olderCompleted))
+            } catch {
+                verdict.findings.append(.partiallyFailed(backup, olderCompleted: olderCompleted))
+                verdict.findings.append(.objectUnreadable("results", backup: backup.name, error: error))
+            }
+        }
+        if let expiration = backup.status.expiration, expiration <= now {
+            verdict.findings.append(.expired(backup, at: expiration))
+        }
+        if let taken = backup.status.completionTimestamp ?? backup.startedAt, now.timeIntervalSince(taken) > rpo {
+            verdict.findings.append(.stale(backup, age: now.timeIntervalSince(taken), rpo: rpo))
+        }
+        if let version = backup.status.formatVersion, !version.hasPrefix("1.") {
+            verdict.findings.append(.formatVersion(version, backup: backup.name, object: store.display(VeleroKeys.metadata(backup.name))))
+        }
+    }
+
+    // MARK: the chosen backup's contents
+
+    private func checkContents(_ backup: Backup, namespace: String, expectedPVCs: [String], previous: String?,
+                               into verdict: inout StoreVerdict) async {
+        let name = backup.name
+        let tarballObject = store.display(VeleroKeys.tarball(name))
+        var podVolumeBackups: [PodVolumeBackup] = []
+        do {
+            podVolumeBackups = try await reader.podVolumeBackups(of: name).filter { $0.podNamespace == namespace }
+        } catch {
+            verdict.findings.append(.objectUnreadable("pod-volume backup list", backup: name, error: error))
+        }
+        var resourceList = ResourceList()
+        do {
+            resourceList = try await reader.resourceList(of: name)
+        } catch {
+            verdict.findings.append(.objectUnreadable("resource list", backup: name, error: error))
+        }
+
+        let index: TarballIndex
+        do {
+            guard try await reader.tarballExists(of: name) else {
+                verdict.findings.append(.tarballMissing(backup, object: tarballObject))
+                return
+            }
+            index = try await reader.tarballIndex(of: name, namespace: namespace)
+        } catch {
+            verdict.findings.append(.tarballUnreadable(backup, object: tarballObject, error: error, previous: previous))
+            return
+        }
+        verdict.tarball = index
+        if let version = index.formatVersion, !version.hasPrefix("1.") {
+            verdict.findings.append(.formatVersion(version, backup: name, object: tarballObject))
+        }
+        if index.items.isEmpty && !index.namespaceObjectPresent {
+            verdict.findings.append(.namespaceNotInTarball(namespace, backup: name, object: tarballObject))
+        }
+
+        // PVCs the backup says it has, but the tarball lacks.
+        var named: [String: String] = [:]
+        for pvc in resourceList.names("v1/PersistentVolumeClaim", in: namespace) { named[pvc] = "the resource list" }
+        for pvb in podVolumeBackups { if let pvc = pvb.persistentVolumeClaim { named[pvc] = "a PodVolumeBackup (\(pvb.metadata.name))" } }
+        for (pvc, evidence) in named.sorted(by: { $0.key < $1.key }) where index.persistentVolumeClaims[pvc] == nil {
+            verdict.findings.append(.pvcMissingFromTarball(pvc, namespace: namespace, backup: name, evidence: evidence, object: tarballObject))
+        }
+        if index.persistentVolumeClaims.isEmpty && named.isEmpty && expectedPVCs.isEmpty {
+            verdict.findings.append(.noPersistentVolumeClaims(namespace, backup: name, object: tarballObject))
+        }
+
+        for pvc in index.persistentVolumeClaims.values.sorted(by: { $0.name < $1.name }) {
+            verdict.volumes.append(checkVolume(pvc, index: index, podVolumeBackups: podVolumeBackups, namespace: namespace,
+                                               backup: name, findings: &verdict.findings))
+        }
+        let pvcNames = index.persistentVolumeClaims.keys.sorted()
+        for pattern in expectedPVCs where !pvcNames.contains(where: { Glob.matches(pattern, $0) }) {
+            verdict.findings.append(.expectedPVCMissing(pattern, namespace: namespace, backup: name, found: pvcNames))
+        }
+
+        if !podVolumeBackups.isEmpty || !index.persistentVolumeClaims.isEmpty {
+            do {
+                let kopia = try await reader.kopiaRepository(namespace: namespace)
+                verdict.kopia = kopia
+                if !kopia.exists {
+                    verdict.findings.append(.kopiaRepositoryMissing(namespace, location: kopia.location))
+                } else if !kopia.hasFormatBlob {
+                    verdict.findings.append(.kopiaFormatBlobMissing(namespace, location: kopia.location))
+                }
+            } catch {
+                verdict.findings.append(.objectUnreadable("Kopia repository listing", backup: name, error: error))
+            }
+        }
+    }
+
+    /// One PVC: a restorable PodVolumeBackup with data, and the pod that mounts it in the backup.
+    private func checkVolume(_ pvc: BackedUpPVC, index: TarballIndex, podVolumeBackups: [PodVolumeBackup], namespace: String,
+                             backup: String, findings: inout [Finding]) -> VolumeVerdict {
+        let pods = index.pods(mounting: pvc.name)
+        let candidates = podVolumeBackups.filter { pvb in
+            if let claim = pvb.persistentVolumeClaim { return claim == pvc.name }
+            // Without the annotation, fall back to the pod's volume as the tarball holds it.
+            return pods.contains { $0.name == pvb.podName && $0.claims[pvb.spec.volume ?? ""] == pvc.name }
+        }
+        let best = candidates.first { $0.isRestorable && $0.totalBytes > 0 } ?? candidates.first { $0.isRestorable }
+            ?? candidates.first { $0.isCompleted } ?? candidates.last
+        let before = findings.count
+        if let best {
+            if !best.isCompleted {
+                findings.append(.podVolumeBackupNotCompleted(best, pvc: pvc.name, namespace: namespace, backup: backup))
+            } else if best.snapshotID.isEmpty {
+                findings.append(.emptySnapshotID(best, pvc: pvc.name, namespace: namespace, backup: backup))
+            } else if best.totalBytes == 0 {
+                findings.append(.zeroByteVolume(best, pvc: pvc.name, namespace: namespace, backup: backup))
+            }
+            if let pod = best.podName, index.pods[pod] == nil {
+                findings.append(.podNotInBackup(pod, pvc: pvc.name, namespace: namespace, backup: backup))
+            }
+        } else {
+            findings.append(.noPodVolumeBackup(pvc.name, namespace: namespace, backup: backup, pods: pods.map(\.name)))
+        }
+        if pods.isEmpty && best?.podName.map({ index.pods[$0] == nil }) != true {
+            findings.append(.podNotInBackup(nil, pvc: pvc.name, namespace: namespace, backup: backup))
+        }
+        return VolumeVerdict(persistentVolumeClaim: pvc.name, requestedStorage: pvc.requestedStorage, pods: pods.map(\.name),
+                             podVolumeBackup: best?.metadata.name, phase: best?.phase, snapshotID: best?.snapshotID,
+                             totalBytes: best?.totalBytes, status: VerdictStatus(Array(findings[before...])))
+    }
+
+    // MARK: short verdicts
+
+    func summary(of backup: Backup, now: Date, rpo: TimeInterval) -> BackupSummary {
+        let taken = backup.status.completionTimestamp ?? backup.startedAt
+        let age = taken.map { now.timeIntervalSince($0) }
+        var notes: [String] = []
+        var status = VerdictStatus.passed
+        let errors = backup.status.errors ?? 0
+        switch backup.phase {
+        case .completed:
+            break
+        case .partiallyFailed:
+            notes.append("\(errors) error\(errors == 1 ? "" : "s")")
+            status = .warning
+        case .failed, .failedValidation:
+            notes.append(backup.status.failureReason ?? "not restorable")
+            status = .failed
+        default:
+            notes.append("not terminal, not trusted")
+            status = .warning
+        }
+        if let age { notes.append("\(Age.text(age)) old") }
+        if let expiration = backup.status.expiration, expiration <= now {
+            notes.append("expired")
+            if status == .passed { status = .warning }
+        }
+        return BackupSummary(name: backup.name, phase: backup.phase.description, schedule: backup.schedule, startedAt: backup.startedAt,
+                             completedAt: backup.status.completionTimestamp, expiration: backup.status.expiration, age: age,
+                             errors: errors, warnings: backup.status.warnings ?? 0, status: status,
+                             verdict: "\(backup.phase) (" + notes.joined(separator: ", ") + ")")
+    }
+}

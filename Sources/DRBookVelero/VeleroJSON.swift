@@ -1,0 +1,54 @@
+import Foundation
+
+/// Kubernetes JSON conventions: RFC 3339 times (`2026-08-15T02:17:00Z`, sometimes with
+/// fractional seconds).
+public enum VeleroJSON {
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = parseTime(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an RFC 3339 time")
+            }
+            return date
+        }
+        return decoder
+    }
+
+    public static func parseTime(_ text: String) -> Date? {
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    /// `2026-08-15T02:17:00Z`, as Kubernetes writes `metav1.Time`.
+    public static func formatTime(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle())
+    }
+
+    /// Decodes `data`, turning a decoding failure into an error that names the
+    /// object and the field at fault.
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data, object: String, expected: String) throws -> T {
+        do {
+            return try decoder().decode(type, from: data)
+        } catch let error as DecodingError {
+            throw BackupStoreError(object: object, what: "is not \(expected) (\(describe(error)))",
+                                   fix: "check that the object was written by Velero and is complete; copy it again from the bucket if this is a mirror")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let text = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return text.isEmpty ? "the document" : String(text.drop { $0 == "." })
+        }
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "\(path(context)): \(context.debugDescription)"
+        case .keyNotFound(let key, let context):
+            return "\(path(context)): missing field '\(key.stringValue)'"
+        @unknown default:
+            return String(describing: error)
+        }
+    }
+}

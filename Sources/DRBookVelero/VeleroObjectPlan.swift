@@ -1,0 +1,337 @@
+import DRBookArchive
+import Foundation
+
+/// The objects of a generated store, built in memory (tarballs on disk) before
+/// upload. The shapes follow reference/velero.md: plain pretty JSON for
+/// `velero-backup.json`, gzip for every other object, compact item JSON in the
+/// tarball written at the unversioned and the `v1-preferredversion` paths.
+struct VeleroObjectPlan {
+    enum Content: Sendable { case data(Data), file(String) }
+    struct Object: Sendable {
+        var key: String
+        var content: Content
+    }
+
+    let scenario: StoreScenario
+    let workspace: String
+    private(set) var objects: [Object] = []
+    private let nodes = ["prod-worker-1", "prod-worker-2", "prod-worker-3"]
+
+    init(scenario: StoreScenario, workspace: String) {
+        self.scenario = scenario
+        self.workspace = workspace
+    }
+
+    mutating func add(_ key: String, _ data: Data) { objects.append(Object(key: key, content: .data(data))) }
+
+    // MARK: backups
+
+    /// A complete backup: metadata, tarball, PodVolumeBackups, results, resource list, logs, volume info.
+    mutating func addBackup(start: Date, faults: [GeneratorFault], random: inout SplitMix64) throws -> (name: String, snapshotIDs: [String: String]) {
+        let name = Self.backupName(scenario.schedule, start)
+        let backupUID = random.uid()
+        let completion = start.addingTimeInterval(scenario.duration)
+        var errors = BackupResultDraft()
+        var items = ItemSet()
+        var podVolumeBackups: [[String: Any]] = []
+        var volumeInfos: [[String: Any]] = []
+        var snapshotIDs: [String: String] = [:]
+
+        for namespace in [scenario.namespace] + scenario.otherNamespaces {
+            items.add("namespaces", listKey: "v1/Namespace", namespace: nil, name: namespace, json: [
+                "apiVersion": "v1", "kind": "Namespace",
+                "metadata": ["name": namespace, "uid": random.uid(), "labels": ["kubernetes.io/metadata.name": namespace]],
+                "spec": ["finalizers": ["kubernetes"]], "status": ["phase": "Active"],
+            ])
+            for index in 0..<scenario.resourcesPerNamespace {
+                let configMap = "\(namespace)-config-\(index)"
+                items.add("configmaps", listKey: "v1/ConfigMap", namespace: namespace, name: configMap, json: [
+                    "apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": ["name": configMap, "namespace": namespace, "uid": random.uid(), "resourceVersion": String(random.next() % 1_000_000)],
+                    "data": ["payload": random.hex(scenario.fillerBytes)],
+                ])
+            }
+        }
+
+        let namespace = scenario.namespace
+        for (workloadIndex, workload) in scenario.workloads.enumerated() {
+            let statefulSetUID = random.uid()
+            items.add("statefulsets.apps", listKey: "apps/v1/StatefulSet", namespace: namespace, name: workload.statefulSet, json: [
+                "apiVersion": "apps/v1", "kind": "StatefulSet",
+                "metadata": ["name": workload.statefulSet, "namespace": namespace, "uid": statefulSetUID],
+                "spec": [
+                    "replicas": workload.replicas, "serviceName": workload.statefulSet,
+                    "selector": ["matchLabels": ["app.kubernetes.io/name": workload.statefulSet]],
+                    "volumeClaimTemplates": [[
+                        "metadata": ["name": workload.claimTemplate],
+                        "spec": ["accessModes": ["ReadWriteOnce"], "storageClassName": "hcloud", "resources": ["requests": ["storage": workload.storage]]],
+                    ]],
+                ],
+                "status": ["replicas": workload.replicas, "readyReplicas": workload.replicas],
+            ])
+            for replica in 0..<workload.replicas {
+                let pod = workload.pod(replica), pvc = workload.pvc(replica)
+                let podUID = random.uid(), pvcUID = random.uid()
+                let volume = "pvc-\(pvcUID)"
+                let node = nodes[(workloadIndex + replica) % nodes.count]
+                if !faults.contains(.podMissingFromTarball(pod: pod)) {
+                    items.add("pods", listKey: "v1/Pod", namespace: namespace, name: pod, json: [
+                        "apiVersion": "v1", "kind": "Pod",
+                        "metadata": [
+                            "name": pod, "namespace": namespace, "uid": podUID,
+                            "labels": ["app.kubernetes.io/name": workload.statefulSet, "statefulset.kubernetes.io/pod-name": pod],
+                            "ownerReferences": [["apiVersion": "apps/v1", "kind": "StatefulSet", "name": workload.statefulSet,
+                                                 "uid": statefulSetUID, "controller": true, "blockOwnerDeletion": true]],
+                        ],
+                        "spec": [
+                            "nodeName": node,
+                            "containers": [["name": "main", "image": "registry.example/\(workload.statefulSet):v1",
+                                            "volumeMounts": [["name": workload.claimTemplate, "mountPath": "/data"]]]],
+                            "volumes": [
+                                ["name": workload.claimTemplate, "persistentVolumeClaim": ["claimName": pvc]],
+                                ["name": "kube-api-access-\(random.hex(5))", "projected": ["defaultMode": 420, "sources": [["serviceAccountToken": ["path": "token"]]]]],
+                            ],
+                        ],
+                        "status": ["phase": "Running"],
+                    ])
+                }
+                if !faults.contains(.pvcMissingFromTarball(pvc: pvc)) {
+                    items.add("persistentvolumeclaims", listKey: "v1/PersistentVolumeClaim", namespace: namespace, name: pvc, json: [
+                        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                        "metadata": ["name": pvc, "namespace": namespace, "uid": pvcUID,
+                                     "labels": ["app.kubernetes.io/name": workload.statefulSet],
+                                     "annotations": ["pv.kubernetes.io/bind-completed": "yes"]],
+                        "spec": ["accessModes": ["ReadWriteOnce"], "storageClassName": "hcloud", "volumeMode": "Filesystem",
+                                 "volumeName": volume, "resources": ["requests": ["storage": workload.storage]]],
+                        "status": ["phase": "Bound", "capacity": ["storage": workload.storage]],
+                    ])
+                } else {
+                    items.listOnly(listKey: "v1/PersistentVolumeClaim", entry: "\(namespace)/\(pvc)")
+                }
+                items.add("persistentvolumes", listKey: "v1/PersistentVolume", namespace: nil, name: volume, json: [
+                    "apiVersion": "v1", "kind": "PersistentVolume",
+                    "metadata": ["name": volume, "uid": random.uid()],
+                    "spec": ["capacity": ["storage": workload.storage], "storageClassName": "hcloud",
+                             "claimRef": ["kind": "PersistentVolumeClaim", "namespace": namespace, "name": pvc, "uid": pvcUID],
+                             "csi": ["driver": "csi.hetzner.cloud", "volumeHandle": String(random.next() % 100_000_000)]],
+                    "status": ["phase": "Bound"],
+                ])
+
+                // The PodVolumeBackup, shaped by the faults that touch this PVC.
+                var phase = "Completed"
+                var snapshotID = random.hex(32)
+                var bytes = workload.usedBytes
+                var message: String?
+                if faults.contains(.podVolumeBackupFailed(pvc: pvc)) {
+                    phase = "Failed"
+                    snapshotID = ""
+                    bytes = 0
+                    message = "error running kopia backup: failed to upload data: context deadline exceeded"
+                    errors.add(namespace: namespace, "pod volume backup failed: \(message!)")
+                }
+                if faults.contains(.emptySnapshotID(pvc: pvc)) { snapshotID = "" }
+                if faults.contains(.zeroByteVolume(pvc: pvc)) { bytes = 0 }
+                snapshotIDs[pvc] = snapshotID
+                let pvbStart = start.addingTimeInterval(60)
+                var status: [String: Any] = [
+                    "phase": phase, "path": "/host_pods/\(podUID)/volumes/kubernetes.io~csi/\(volume)/mount",
+                    "startTimestamp": VeleroJSON.formatTime(pvbStart),
+                    "completionTimestamp": VeleroJSON.formatTime(pvbStart.addingTimeInterval(120)),
+                    "progress": bytes > 0 ? ["totalBytes": bytes, "bytesDone": bytes] : [String: Any](),
+                ]
+                if !snapshotID.isEmpty { status["snapshotID"] = snapshotID }
+                if let message { status["message"] = message }
+                podVolumeBackups.append([
+                    "metadata": [
+                        "name": "\(name)-\(random.hex(5))", "generateName": "\(name)-", "namespace": scenario.veleroNamespace, "uid": random.uid(),
+                        "creationTimestamp": VeleroJSON.formatTime(pvbStart),
+                        "labels": ["velero.io/backup-name": name, "velero.io/backup-uid": backupUID, "velero.io/pvc-uid": pvcUID],
+                        "annotations": [PodVolumeBackup.pvcNameAnnotation: pvc],
+                        "ownerReferences": [["apiVersion": "velero.io/v1", "kind": "Backup", "name": name, "uid": backupUID, "controller": true]],
+                    ],
+                    "spec": [
+                        "node": node, "pod": ["kind": "Pod", "namespace": namespace, "name": pod, "uid": podUID],
+                        "volume": workload.claimTemplate, "backupStorageLocation": scenario.storageLocation, "repoIdentifier": "",
+                        "uploaderType": "kopia",
+                        "tags": ["backup": name, "backup-uid": backupUID, "ns": namespace, "pod": pod, "pod-uid": podUID,
+                                 "pvc-uid": pvcUID, "volume": workload.claimTemplate],
+                    ],
+                    "status": status,
+                ])
+                volumeInfos.append([
+                    "pvcName": pvc, "pvcNamespace": namespace, "pvName": volume, "backupMethod": "PodVolumeBackup",
+                    "snapshotDataMoved": false, "skipped": false, "result": phase == "Completed" ? "succeeded" : "failed",
+                    "startTimestamp": VeleroJSON.formatTime(pvbStart),
+                    "pvInfo": ["reclaimPolicy": "Delete", "labels": [String: String]()],
+                    "pvbInfo": ["snapshotHandle": snapshotID, "size": bytes, "uploaderType": "kopia", "volumeName": workload.claimTemplate,
+                                "podName": pod, "podNamespace": namespace, "nodeName": node, "Phase": phase],
+                ])
+            }
+        }
+
+        var backupPhase = BackupPhase.completed
+        var failureReason: String?
+        if let inNamespace = faults.partialFailure {
+            if inNamespace {
+                errors.add(namespace: namespace, "error executing custom action (groupResource=pods, namespace=\(namespace), name=\(scenario.workloads.first.map { $0.pod(0) } ?? "pod")): timed out waiting for hook")
+            } else {
+                errors.addCluster("error backing up item: customresourcedefinitions.apiextensions.k8s.io \"example\" is forbidden")
+            }
+        }
+        if !errors.isEmpty { backupPhase = .partiallyFailed }
+        if faults.contains(.failedNewest) {
+            backupPhase = .failed
+            failureReason = "error getting backup storage location: BackupStorageLocation is unavailable"
+        }
+
+        let tarballPath = "\(workspace)/\(name).tar.gz"
+        try writeTarball(items, to: tarballPath)
+        if faults.contains(.truncatedTarball) || faults.contains(.corruptGzip) {
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: tarballPath))
+            if faults.contains(.corruptGzip) {
+                let middle = bytes.count / 2
+                for index in middle..<min(middle + 64, bytes.count) { bytes[index] ^= 0x5A }
+            }
+            if faults.contains(.truncatedTarball) { bytes = bytes.prefix(bytes.count * 6 / 10) }
+            add(VeleroKeys.tarball(name), bytes)
+        } else {
+            objects.append(Object(key: VeleroKeys.tarball(name), content: .file(tarballPath)))
+        }
+
+        add(VeleroKeys.metadata(name), try backupJSON(name: name, uid: backupUID, phase: backupPhase, start: start,
+                                                       completion: completion, items: items.count, errors: errors.count,
+                                                       failureReason: failureReason))
+        add(VeleroKeys.podVolumeBackups(name), try Self.gzipJSON(podVolumeBackups.isEmpty ? NSNull() : podVolumeBackups))
+        add(VeleroKeys.volumeInfo(name), try Self.gzipJSON(volumeInfos))
+        add(VeleroKeys.resourceList(name), try Self.gzipJSON(items.resourceList))
+        add(VeleroKeys.results(name), try Self.gzipJSON(["errors": errors.json, "warnings": [String: Any]()]))
+        add(VeleroKeys.volumeSnapshots(name), try Gzip.compress(Data("null".utf8)))
+        add(VeleroKeys.itemOperations(name), try Gzip.compress(Data("null".utf8)))
+        let log = "time=\"\(VeleroJSON.formatTime(start))\" level=info msg=\"Setting up backup log\" backup=\(scenario.veleroNamespace)/\(name) logSource=\"pkg/controller/backup_controller.go:662\"\n"
+            + "time=\"\(VeleroJSON.formatTime(completion))\" level=info msg=\"Backup completed\" backup=\(scenario.veleroNamespace)/\(name) logSource=\"pkg/controller/backup_controller.go:791\"\n"
+        add(VeleroKeys.logs(name), try Gzip.compress(Data(log.utf8)))
+        return (name, snapshotIDs)
+    }
+
+    /// Only `velero-backup.json`: a backup not yet finished (trap 7), or an old one at listing scale.
+    mutating func addMetadataOnlyBackup(start: Date, phase: BackupPhase, random: inout SplitMix64) -> String {
+        let name = Self.backupName(scenario.schedule, start)
+        let completion: Date? = phase.isTerminal ? start.addingTimeInterval(scenario.duration) : nil
+        // Encoding plain dictionaries cannot fail.
+        let data = (try? backupJSON(name: name, uid: random.uid(), phase: phase, start: start, completion: completion,
+                                    items: 0, errors: 0, failureReason: nil)) ?? Data()
+        add(VeleroKeys.metadata(name), data)
+        return name
+    }
+
+    private func backupJSON(name: String, uid: String, phase: BackupPhase, start: Date, completion: Date?, items: Int,
+                            errors: Int, failureReason: String?) throws -> Data {
+        var status: [String: Any] = [
+            "version": 1, "formatVersion": "1.1.0", "phase": phase.rawValue,
+            "expiration": VeleroJSON.formatTime(start.addingTimeInterval(scenario.ttl)),
+        ]
+        if phase != .new {
+            status["startTimestamp"] = VeleroJSON.formatTime(start)
+            status["progress"] = ["totalItems": items, "itemsBackedUp": items]
+        }
+        if let completion { status["completionTimestamp"] = VeleroJSON.formatTime(completion) }
+        if errors > 0 { status["errors"] = errors }
+        if let failureReason { status["failureReason"] = failureReason }
+        let backup: [String: Any] = [
+            "apiVersion": "velero.io/v1", "kind": "Backup",
+            "metadata": [
+                "name": name, "namespace": scenario.veleroNamespace, "uid": uid, "generation": 7,
+                "resourceVersion": String(100_000 + items), "creationTimestamp": VeleroJSON.formatTime(start),
+                "labels": [Backup.scheduleLabel: scenario.schedule, Backup.storageLocationLabel: scenario.storageLocation],
+                "annotations": ["velero.io/source-cluster-k8s-gitversion": "v1.33.4", "velero.io/source-cluster-k8s-major-version": "1",
+                                "velero.io/source-cluster-k8s-minor-version": "33", "velero.io/resource-timeout": "10m0s"],
+            ],
+            "spec": [
+                "metadata": [String: Any](), "includedNamespaces": scenario.includedNamespaces,
+                "excludedNamespaces": scenario.excludedNamespaces, "ttl": GoDuration.format(scenario.ttl),
+                "hooks": [String: Any](), "storageLocation": scenario.storageLocation, "defaultVolumesToFsBackup": true,
+                "snapshotMoveData": true, "csiSnapshotTimeout": "10m0s", "itemOperationTimeout": "4h0m0s",
+            ],
+            "status": status,
+        ]
+        return try JSONSerialization.data(withJSONObject: backup, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    }
+
+    private func writeTarball(_ items: ItemSet, to path: String) throws {
+        let writer = try TarGzWriter(path: path, compressionLevel: scenario.compressionLevel)
+        try writer.addFile("metadata/version", contents: Data("1.1.0\n".utf8), mode: 0o755)
+        for item in items.items {
+            let data = try JSONSerialization.data(withJSONObject: item.json, options: [.sortedKeys, .withoutEscapingSlashes])
+            let scope = item.namespace.map { "namespaces/\($0)" } ?? "cluster"
+            try writer.addFile("resources/\(item.groupResource)/\(scope)/\(item.name).json", contents: data, mode: 0o755)
+            try writer.addFile("resources/\(item.groupResource)/v1-preferredversion/\(scope)/\(item.name).json", contents: data, mode: 0o755)
+        }
+        try writer.finish()
+    }
+
+    // MARK: Kopia
+
+    /// `kopia/<ns>/`: a format blob, blob config, log and index blobs, and packs (opaque to Velero and drbook).
+    mutating func addKopiaRepository(namespace: String, random: inout SplitMix64) {
+        let prefix = VeleroKeys.kopiaRepository(namespace)
+        add(prefix + "kopia.repository", Data("{\"tool\":\"https://github.com/kopia/kopia\",\"buildVersion\":\"0.19.0\",\"uniqueID\":\"\(random.hex(43))\",\"keyAlgo\":\"scrypt-65536-8-1\",\"encryption\":\"AES256-GCM-HMAC-SHA256\"}".utf8))
+        add(prefix + "kopia.blobcfg", random.bytes(64))
+        add(prefix + "_log_\(random.hex(32))_\(random.hex(8))", random.bytes(200))
+        add(prefix + "xn0_\(random.hex(32))-\(random.hex(16))-c1", random.bytes(300))
+        for _ in 0..<scenario.kopiaPackCount { add(prefix + "p\(random.hex(32))-\(random.hex(16))-c1", random.bytes(512)) }
+        add(prefix + "q\(random.hex(32))-\(random.hex(16))-c1", random.bytes(256))
+    }
+
+    // MARK: encoding
+
+    static func gzipJSON(_ value: Any) throws -> Data {
+        try Gzip.compress(JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]))
+    }
+
+    /// `<schedule>-<YYYYMMDDhhmmss>` in UTC (`TimestampedName`).
+    static func backupName(_ schedule: String, _ start: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: start)
+        return String(format: "%@-%04d%02d%02d%02d%02d%02d", schedule, c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+    }
+}
+
+/// The items of one backup and the resource list they make.
+struct ItemSet {
+    struct Item {
+        var groupResource: String
+        var namespace: String?
+        var name: String
+        var json: [String: Any]
+    }
+    private(set) var items: [Item] = []
+    private var listed: [String: [String]] = [:]
+
+    mutating func add(_ groupResource: String, listKey: String, namespace: String?, name: String, json: [String: Any]) {
+        items.append(Item(groupResource: groupResource, namespace: namespace, name: name, json: json))
+        listOnly(listKey: listKey, entry: namespace.map { "\($0)/\(name)" } ?? name)
+    }
+
+    /// An entry of the resource list whose item is missing from the tarball (a fault).
+    mutating func listOnly(listKey: String, entry: String) { listed[listKey, default: []].append(entry) }
+
+    var count: Int { items.count }
+    var resourceList: [String: [String]] { listed.mapValues { $0.sorted() } }
+}
+
+/// Messages of a Velero Result, by scope.
+struct BackupResultDraft {
+    private var cluster: [String] = []
+    private var namespaces: [String: [String]] = [:]
+    mutating func add(namespace: String, _ message: String) { namespaces[namespace, default: []].append(message) }
+    mutating func addCluster(_ message: String) { cluster.append(message) }
+    var isEmpty: Bool { cluster.isEmpty && namespaces.isEmpty }
+    var count: Int { cluster.count + namespaces.values.reduce(0) { $0 + $1.count } }
+    var json: [String: Any] {
+        var json: [String: Any] = [:]
+        if !cluster.isEmpty { json["cluster"] = cluster }
+        if !namespaces.isEmpty { json["namespaces"] = namespaces }
+        return json
+    }
+}

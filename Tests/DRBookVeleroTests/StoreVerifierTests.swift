@@ -1,0 +1,239 @@
+import DRBookVelero
+import Foundation
+import Testing
+
+@Suite("Verifying one namespace from the store alone", .timeLimit(.minutes(5)))
+struct StoreVerifierTests {
+    @Test("a healthy platform store verifies green, with every expected PVC backed up", arguments: Backend.allCases)
+    func healthy(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario())
+        let verdict = result.verdict
+        #expect(verdict.isGreen, "findings: \(verdict.findings)")
+        #expect(verdict.findings.isEmpty)
+        #expect(verdict.backup?.name == "daily-full-20260815021700")
+        #expect(verdict.backup?.phase == "Completed")
+        #expect(verdict.backup?.schedule == "daily-full")
+        #expect(verdict.volumes.map(\.persistentVolumeClaim) == result.generated.pvcs.sorted())
+        #expect(verdict.volumes.allSatisfy { $0.status == .passed && $0.phase == "Completed" && ($0.totalBytes ?? 0) > 0 && $0.pods.count == 1 })
+        #expect(verdict.volumes.first { $0.persistentVolumeClaim == prometheusPVC }?.requestedStorage == "20Gi")
+        #expect(verdict.volumes.first { $0.persistentVolumeClaim == lokiPVC }?.snapshotID == result.generated.snapshotIDs[lokiPVC])
+        #expect(verdict.kopia?.exists == true)
+        #expect(verdict.otherBackups.map(\.name) == ["daily-full-20260814021700", "daily-full-20260813021700"])
+        #expect(verdict.otherBackups.allSatisfy { $0.status == .passed && $0.verdict.hasPrefix("Completed (") })
+        #expect(verdict.store == result.store.store.location.description)
+    }
+
+    @Test("names and sizes come from the scenario, not from the verifier", arguments: Backend.allCases)
+    func otherNames(_ backend: Backend) async throws {
+        let scenario = StoreScenario(now: referenceNow, namespace: "data", workloads: [
+            .init(statefulSet: "postgres", claimTemplate: "pgdata", replicas: 3, storage: "50Gi", usedBytes: 42),
+        ], schedule: "nightly", backupCount: 2)
+        let result = try await generateAndVerify(backend, scenario, expectedPVCs: ["pgdata-*"])
+        #expect(result.verdict.isGreen, "findings: \(result.verdict.findings)")
+        #expect(result.verdict.volumes.map(\.persistentVolumeClaim) == ["pgdata-postgres-0", "pgdata-postgres-1", "pgdata-postgres-2"])
+        #expect(result.verdict.backup?.schedule == "nightly")
+    }
+
+    @Test("a PartiallyFailed newest backup is flagged (not green) and the newest Completed one is named", arguments: Backend.allCases)
+    func partiallyFailed(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.partiallyFailed(errorsInNamespace: false)]))
+        let finding = try result.verdict.only(.partiallyFailed)
+        #expect(finding.severity == .warning)
+        #expect(result.verdict.status == .warning)
+        #expect(finding.object == "backup daily-full-20260815021700")
+        #expect(finding.message.contains("PartiallyFailed (1 errors, none in this namespace)"))
+        #expect(finding.message.contains("The newest Completed backup is daily-full-20260814021700"))
+        #expect(finding.fix.contains("velero backup describe daily-full-20260815021700 --details"))
+        #expect(result.verdict.backup?.name == "daily-full-20260815021700")
+    }
+
+    @Test("a PartiallyFailed backup with errors in the namespace fails, quoting the errors", arguments: Backend.allCases)
+    func partiallyFailedInNamespace(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.partiallyFailed(errorsInNamespace: true)]))
+        let finding = try result.verdict.only(.partiallyFailedInNamespace)
+        #expect(finding.severity == .failure)
+        #expect(finding.message.contains("errors in namespace 'monitoring': error executing custom action"))
+        #expect(finding.fix.contains("velero backup logs daily-full-20260815021700"))
+    }
+
+    @Test("a PVC missing from the tarball is reported by name, with the evidence and the fix", arguments: Backend.allCases)
+    func pvcMissing(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.pvcMissingFromTarball(pvc: lokiPVC)]))
+        let finding = try result.verdict.only(.pvcMissingFromTarball)
+        #expect(finding.severity == .failure)
+        #expect(finding.object == "PVC monitoring/storage-loki-0")
+        #expect(finding.message.contains("is named by a PodVolumeBackup"))
+        #expect(finding.message.contains(result.store.store.display("backups/daily-full-20260815021700/daily-full-20260815021700.tar.gz")))
+        #expect(finding.fix.contains("velero backup logs daily-full-20260815021700"))
+        // The expected glob for Loki now matches nothing either.
+        let expected = try result.verdict.only(.expectedPVCMissing)
+        #expect(expected.message.contains("no PVC matching 'storage-loki-*' is in backup daily-full-20260815021700"))
+        #expect(!result.verdict.isGreen)
+    }
+
+    @Test("a failed PodVolumeBackup means the PVC's data is not in the backup", arguments: Backend.allCases)
+    func podVolumeBackupFailed(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.podVolumeBackupFailed(pvc: prometheusPVC)]))
+        let finding = try result.verdict.only(.podVolumeBackupNotCompleted)
+        #expect(finding.object.hasPrefix("PodVolumeBackup daily-full-20260815021700-"))
+        #expect(finding.message.contains("PVC monitoring/\(prometheusPVC) in backup daily-full-20260815021700 is Failed: error running kopia backup"))
+        #expect(finding.fix.contains("node-agent log on prod-worker-1"))
+        #expect(result.verdict.volumes.first { $0.persistentVolumeClaim == prometheusPVC }?.status == .failed)
+        #expect(result.verdict.volumes.filter { $0.status == .passed }.count == 3)
+    }
+
+    @Test("a PVC whose only PodVolumeBackup has no snapshot id is reported as not backed up (trap 8)", arguments: Backend.allCases)
+    func emptySnapshotID(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.emptySnapshotID(pvc: alertmanagerPVC1)]))
+        #expect(result.generated.snapshotIDs[alertmanagerPVC1] == "")
+        let finding = try result.verdict.only(.emptySnapshotID)
+        #expect(finding.severity == .failure)
+        #expect(finding.message.contains("PVC monitoring/\(alertmanagerPVC1) in backup daily-full-20260815021700 is Completed but has no snapshotID"))
+        #expect(finding.message.contains("trap 8"))
+        #expect(finding.fix.contains("pod alertmanager-kube-prometheus-stack-alertmanager-1"))
+    }
+
+    @Test("a zero-byte volume is reported", arguments: Backend.allCases)
+    func zeroBytes(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.zeroByteVolume(pvc: lokiPVC)]))
+        let finding = try result.verdict.only(.zeroByteVolume)
+        #expect(finding.message.contains("PVC monitoring/storage-loki-0 in backup daily-full-20260815021700 backed up 0 bytes"))
+        #expect(finding.fix.contains("check pod loki-0 mounts PVC storage-loki-0 as volume 'storage'"))
+    }
+
+    @Test("a pod that mounts a backed-up PVC but is missing from the tarball is reported", arguments: Backend.allCases)
+    func podMissing(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.podMissingFromTarball(pod: "loki-0")]))
+        let finding = try result.verdict.only(.podNotInBackup)
+        #expect(finding.object == "pod monitoring/loki-0")
+        #expect(finding.message.contains("file-system restore writes the volume's data through that pod"))
+    }
+
+    @Test("a missing Kopia repository prefix is reported with the repository's location", arguments: Backend.allCases)
+    func kopiaMissing(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.missingKopiaPrefix]))
+        let finding = try result.verdict.only(.kopiaRepositoryMissing)
+        #expect(finding.object == result.store.store.display("kopia/monitoring/"))
+        #expect(finding.message.contains("no Kopia repository for namespace 'monitoring'"))
+        #expect(finding.fix.contains("velero repo get"))
+        #expect(result.verdict.kopia?.exists == false)
+    }
+
+    @Test("a newest backup older than the RPO is stale", arguments: Backend.allCases)
+    func stale(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.staleNewest(age: 50 * 3_600)]))
+        let finding = try result.verdict.only(.stale)
+        #expect(finding.severity == .failure)
+        #expect(finding.message == "the newest usable backup, daily-full-20260813041700, is 2d 1h old, beyond the RPO of 24h.")
+        #expect(finding.fix.contains("velero backup create --from-schedule daily-full"))
+    }
+
+    @Test("an expired backup is flagged", arguments: Backend.allCases)
+    func expired(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario { $0.ttl = 3 * 3_600 })
+        let finding = try result.verdict.only(.expired)
+        #expect(finding.message.contains("backup daily-full-20260815021700 expired at 2026-08-15T05:17:00Z"))
+        #expect(result.verdict.otherBackups.allSatisfy { $0.verdict.contains("expired") && $0.status == .warning })
+    }
+
+    @Test("a newest backup that is InProgress or New is not trusted: the previous terminal one is verified, and the verdict says so",
+          arguments: Backend.allCases, [BackupPhase.inProgress, .new])
+    func nonTerminal(_ backend: Backend, _ phase: BackupPhase) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.nonTerminalNewest(phase: phase)]))
+        let pending = try #require(result.generated.nonTerminalBackup)
+        #expect(pending == "daily-full-20260815041700")
+        let finding = try result.verdict.only(.newerBackupNotTerminal)
+        #expect(finding.severity == .info)
+        #expect(finding.message.contains("the newest backup, \(pending), is \(phase.description) (not terminal)"))
+        #expect(finding.message.contains("verifying the previous terminal backup, daily-full-20260815021700, instead"))
+        #expect(result.verdict.backup?.name == "daily-full-20260815021700")
+        #expect(result.verdict.isGreen)
+        #expect(result.verdict.otherBackups.first?.name == pending)
+        #expect(result.verdict.otherBackups.first?.verdict.contains("not terminal, not trusted") == true)
+    }
+
+    @Test("a Failed newest backup is flagged and the previous Completed one verified", arguments: Backend.allCases)
+    func failedNewest(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.failedNewest]))
+        let finding = try result.verdict.only(.newerBackupFailed)
+        #expect(finding.message.contains("backup daily-full-20260815021700 ended Failed: error getting backup storage location"))
+        #expect(finding.message.contains("daily-full-20260814021700 is the newest usable backup"))
+        #expect(result.verdict.backup?.name == "daily-full-20260814021700")
+        #expect(result.verdict.otherBackups.first?.status == .failed)
+    }
+
+    @Test("a truncated tarball fails, naming the backup, the object and the entry where reading stopped", arguments: Backend.allCases)
+    func truncated(_ backend: Backend) async throws {
+        let scenario = platformScenario(faults: [.truncatedTarball]) { $0.resourcesPerNamespace = 300; $0.fillerBytes = 2_000 }
+        let result = try await generateAndVerify(backend, scenario)
+        let finding = try result.verdict.only(.tarballUnreadable)
+        let object = result.store.store.display("backups/daily-full-20260815021700/daily-full-20260815021700.tar.gz")
+        #expect(finding.object == object)
+        #expect(finding.message.contains("the tarball of backup daily-full-20260815021700 cannot be read"))
+        #expect(finding.message.contains("\(object): corrupt or truncated archive"))
+        #expect(finding.message.contains("entry 'resources/"))
+        #expect(finding.fix.contains("daily-full-20260814021700 is the previous backup to restore from"))
+        #expect(result.verdict.status == .failed)
+    }
+
+    @Test("a corrupt gzip stream fails, naming the backup and the entry", arguments: Backend.allCases)
+    func corrupt(_ backend: Backend) async throws {
+        let scenario = platformScenario(faults: [.corruptGzip]) { $0.resourcesPerNamespace = 300; $0.fillerBytes = 2_000 }
+        let result = try await generateAndVerify(backend, scenario)
+        let finding = try result.verdict.only(.tarballUnreadable)
+        #expect(finding.message.contains("the tarball of backup daily-full-20260815021700 cannot be read"))
+        #expect(finding.message.contains("daily-full-20260815021700.tar.gz: corrupt or truncated archive"))
+        #expect(finding.message.contains("entry '"))
+    }
+
+    @Test("a stray top-level folder is reported: it makes the BackupStorageLocation Unavailable", arguments: Backend.allCases)
+    func strayFolder(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.strayTopLevelFolder("thanos")]))
+        let finding = try result.verdict.only(.strayTopLevelFolder)
+        #expect(finding.object == result.store.store.display("thanos/"))
+        #expect(finding.message.contains("the folder 'thanos/' is not one Velero allows"))
+        #expect(finding.message.contains("Unavailable"))
+        #expect(finding.fix.contains("velero backup-location get"))
+        #expect(result.verdict.volumes.count == 4)
+    }
+
+    @Test("a namespace the schedule excludes is reported with the exclusion and the fix", arguments: Backend.allCases)
+    func excluded(_ backend: Backend) async throws {
+        let scenario = platformScenario { $0.excludedNamespaces = ["kube-system", "velero", "monitoring"] }
+        let result = try await generateAndVerify(backend, scenario)
+        let finding = try result.verdict.only(.namespaceNotIncluded)
+        #expect(finding.message == "none of the 3 backups includes namespace 'monitoring': in the newest, daily-full-20260815021700, its excludedNamespaces has 'monitoring'.")
+        #expect(finding.fix.contains("include 'monitoring' in schedule 'daily-full'"))
+        #expect(result.verdict.backup == nil)
+    }
+
+    @Test("an expected PVC glob that matches nothing fails", arguments: Backend.allCases)
+    func expectedMissing(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(), expectedPVCs: ["prometheus-*", "grafana-*"])
+        let finding = try result.verdict.only(.expectedPVCMissing)
+        #expect(finding.message.hasPrefix("no PVC matching 'grafana-*' is in backup daily-full-20260815021700"))
+    }
+
+    @Test("an empty store has no backups to verify", arguments: Backend.allCases)
+    func empty(_ backend: Backend) async throws {
+        let store = try await TestStore.make(backend)
+        let verdict = try await StoreVerifier(store: store.store).verify(namespace: "monitoring", rpo: dayRPO, now: referenceNow)
+        let finding = try verdict.only(.noBackups)
+        #expect(finding.message == "no backups under \(store.store.location)/backups/.")
+    }
+}
+
+@Suite("Listing stores larger than one page of ListObjectsV2", .timeLimit(.minutes(5)))
+struct LargeListingTests {
+    @Test("more than 1,000 backups and more than 1,000 Kopia objects are listed across pages", arguments: Backend.allCases)
+    func manyObjects(_ backend: Backend) async throws {
+        let scenario = platformScenario { $0.metadataOnlyBackups = 1_001; $0.kopiaPackCount = 1_001 }
+        let result = try await generateAndVerify(backend, scenario)
+        #expect(result.verdict.isGreen, "findings: \(result.verdict.findings)")
+        #expect(result.verdict.otherBackups.count == 1_003)
+        #expect(result.verdict.otherBackups.last?.name == result.generated.metadataOnlyBackups.last)
+        #expect(result.verdict.kopia?.objectCount == 1_001 + 5)
+        let listing = try await StoreReader(store: result.store.store).listBackups()
+        #expect(listing.backups.count == 1_004)
+    }
+}
