@@ -37,13 +37,14 @@ let package = Package(
         .target(name: "DRBookKube", dependencies: ["DRBookHTTP", "Yams"]),
         .target(name: "DRBookVelero", dependencies: ["DRBookHTTP", "DRBookObjectStore", "DRBookArchive"]),
         // The runbook engine: format, loader, lint, expressions. It imports no system module.
-        .target(name: "DRBookRunbook", dependencies: ["Yams"]),
+        .target(name: "DRBookRunbook", dependencies: ["DRBookDigest", "Yams"]),
         .executableTarget(
             name: "drbook",
             dependencies: [
                 "DRBookHTTP",
                 "DRBookArchive",
                 "DRBookObjectStore",
+                "DRBookVelero",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,6 +54,7 @@ let package = Package(
                 "DRBookHTTP",
                 "DRBookArchive",
                 "DRBookObjectStore",
+                "DRBookVelero",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,10 +67,10 @@ let package = Package(
         .testTarget(name: "DRBookDigestTests", dependencies: ["DRBookDigest"]),
         .testTarget(name: "DRBookArchiveTests", dependencies: ["DRBookArchive", "DRBookHTTP", "DRBookObjectStore", "DRBookTestSupport"]),
         .testTarget(name: "DRBookObjectStoreTests", dependencies: ["DRBookObjectStore", "DRBookTestSupport"]),
-        .testTarget(name: "DRBookRunbookTests", dependencies: ["DRBookRunbook"]),
+        .testTarget(name: "DRBookRunbookTests", dependencies: ["DRBookRunbook", "DRBookDigest"]),
         .testTarget(name: "DRBookVeleroTests", dependencies: ["DRBookVelero", "DRBookTestSupport"]),
         .testTarget(name: "DRBookKubeTests", dependencies: ["DRBookKube", "DRBookTestSupport"]),
-        .testTarget(name: "DRBookCLITests", dependencies: ["drbook", "DRBookArchive", "DRBookTestSupport"]),
+        .testTarget(name: "DRBookCLITests", dependencies: ["drbook", "DRBookArchive", "DRBookVelero", "DRBookTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -148,7 +148,7 @@ extension Finding {
 
     static func emptySnapshotID(_ pvb: PodVolumeBackup, pvc: String, namespace: String, backup: String) -> Finding {
         Finding(.failure, .emptySnapshotID, object: "PodVolumeBackup \(pvb.metadata.name)",
-                message: "the PodVolumeBackup of PVC \(namespace)/\(pvc) in backup \(backup) is Completed but has no snapshotID: restore ignores it, so the PVC has no data in this backup (reference/velero.md trap 8).",
+                message: "the PodVolumeBackup of PVC \(namespace)/\(pvc) in backup \(backup) is Completed but has no snapshotID: restore ignores it, so the PVC has no data in this backup.",
                 fix: "check the node-agent log for volume '\(pvb.spec.volume ?? "?")' of pod \(pvb.podName ?? "?") (an empty or unmounted volume), and run a new backup.")
     }
 

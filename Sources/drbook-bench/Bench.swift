@@ -2,6 +2,7 @@ import ArgumentParser
 import DRBookArchive
 import DRBookHTTP
 import DRBookObjectStore
+import DRBookVelero
 import Foundation
 
 /// Benchmarks print figures; they are not tests. See scripts/bench-archive.
@@ -10,7 +11,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drbook-bench",
         abstract: "Generate benchmark data and measure drbook's streaming paths.",
-        subcommands: [Generate.self, Upload.self, Scan.self]
+        subcommands: [Generate.self, GenerateStore.self, Upload.self, Scan.self]
     )
 }
 
@@ -132,4 +133,36 @@ struct Scan: AsyncParsableCommand {
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// A Velero-format store shaped like the platform's (namespace monitoring, Prometheus,
+/// Alertmanager, Loki, schedule daily-full), optionally with one fault, for the main job
+/// and for trying drbook without a bucket.
+struct GenerateStore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate-store",
+        abstract: "Write a sample Velero store (the platform's monitoring namespace) into a directory."
+    )
+
+    @Option(help: "Directory of the store (the BSL prefix).") var dir: String
+    @Option(help: "Backups in the daily series.") var backups: Int = 3
+    @Option(help: "Inject a fault into the newest backup: empty-snapshot-id, stale, partially-failed, missing-kopia, truncated-tarball.")
+    var fault: String?
+
+    func run() async throws {
+        var scenario = StoreScenario.platform(now: Date())
+        scenario.backupCount = backups
+        switch fault {
+        case nil: break
+        case "empty-snapshot-id"?: scenario.faults = [.emptySnapshotID(pvc: scenario.pvcNames[0])]
+        case "stale"?: scenario.faults = [.staleNewest(age: 50 * 3_600)]
+        case "partially-failed"?: scenario.faults = [.partiallyFailed(errorsInNamespace: true)]
+        case "missing-kopia"?: scenario.faults = [.missingKopiaPrefix]
+        case "truncated-tarball"?: scenario.faults = [.truncatedTarball]
+        case let other?: throw ValidationError("unknown fault '\(other)'")
+        }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let generated = try await VeleroStoreGenerator(scenario: scenario).write(to: DirectoryBackupStore(root: dir))
+        print("generated \(generated.backups.count) backups (newest \(generated.newest)) with PVCs \(generated.pvcs.joined(separator: ", ")) in \(dir)")
+    }
 }

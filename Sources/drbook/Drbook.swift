@@ -10,12 +10,12 @@ struct Drbook: AsyncParsableCommand {
         abstract: "Disaster-recovery runbooks for a GitOps Kubernetes platform, executed and logged.",
         discussion: """
         drbook turns the platform's disaster-recovery document into runbooks a machine \
-        executes and a person can follow. This build has the foundation: the HTTP and \
-        archive layers and archive inspection; runbooks, secrets, backups and the \
-        heartbeat checks arrive in later releases and are not listed until they work.
+        executes and a person can follow. This build reads and verifies the Velero \
+        backup store straight from the bucket and inspects archives; runbooks, secrets \
+        and the heartbeat checks arrive in later releases and are listed once they work.
         """,
         version: DRBookVersion.current,
-        subcommands: [ArchiveCommand.self]
+        subcommands: [BackupsCommand.self, ArchiveCommand.self]
     )
 
     /// drbook's exit codes: 0 passed, 1 failed, 2 bad input (ArgumentParser would use 64).

@@ -18,16 +18,35 @@ final class MutualTLSServer: Sendable {
         ], name: "tls-fixture")
     }
 
-    /// One server for the whole test process: certificates and a process per test would be slow.
-    static let shared = Result { try MutualTLSServer() }
+    /// One server for the whole test process, made off the cooperative pool (openssl and
+    /// the server's start block): certificates and a process per test would be slow.
+    static func shared() async throws -> MutualTLSServer {
+        try await SharedTLSServer.instance.get()
+    }
 
     var echoURL: URL { URL(string: "https://127.0.0.1:\(server.port)/echo")! }
+}
+
+/// One task makes the server; every test awaits the same one.
+actor SharedTLSServer {
+    static let instance = SharedTLSServer()
+    private var server: Task<MutualTLSServer, Error>?
+    func get() async throws -> MutualTLSServer {
+        if server == nil {
+            server = Task {
+                try await withCheckedThrowingContinuation { continuation in
+                    Thread { continuation.resume(with: Result { try MutualTLSServer() }) }.start()
+                }
+            }
+        }
+        return try await server!.value
+    }
 }
 
 @Suite("TLS: server verification and client certificates", .serialized)
 struct TLSTests {
     let tls: MutualTLSServer
-    init() throws { tls = try MutualTLSServer.shared.get() }
+    init() async throws { tls = try await MutualTLSServer.shared() }
 
     func request(_ options: TLSOptions) -> HTTPRequest {
         HTTPRequest(.get, tls.echoURL, retry: .never, tls: options)

@@ -118,6 +118,14 @@ public final class ServerProcess: @unchecked Sendable {
         reader.readabilityHandler = { handle in _ = handle.availableData }
     }
 
+    /// Starts a server on a thread of its own: waiting for it to be ready blocks, and
+    /// must not hold one of the few threads Swift's cooperative pool has.
+    public static func start(_ make: @escaping @Sendable () throws -> ServerProcess) async throws -> ServerProcess {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try make() }) }.start()
+        }
+    }
+
     public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
     public var log: String { (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "" }

@@ -89,7 +89,7 @@ struct StoreVerifierTests {
         let finding = try result.verdict.only(.emptySnapshotID)
         #expect(finding.severity == .failure)
         #expect(finding.message.contains("PVC monitoring/\(alertmanagerPVC1) in backup daily-full-20260815021700 is Completed but has no snapshotID"))
-        #expect(finding.message.contains("trap 8"))
+        #expect(finding.message.contains("restore ignores it, so the PVC has no data in this backup"))
         #expect(finding.fix.contains("pod alertmanager-kube-prometheus-stack-alertmanager-1"))
     }
 

@@ -1,0 +1,331 @@
+import Foundation
+
+/// Walks a runbook's steps in order — parallel groups with bounded concurrency — for one run or resume.
+///
+/// Each node of the step list is handled in two phases: first every step of
+/// it is prepared one at a time (its `when` and inputs evaluated, and the
+/// operator asked about destructive ones, never two questions at once), then
+/// the prepared steps run, concurrently for a group.
+struct RunLoop: Sendable {
+    let runbook: Runbook
+    let configuration: ExecutorConfiguration
+    let recorder: EventRecorder
+    let params: [String: Value]
+    let resume: ResumeState
+
+    private var redactor: Redactor { recorder.redactor }
+    private var dryRun: Bool { configuration.dryRun }
+
+    /// Mutable state of one pass over the steps.
+    private struct Progress {
+        var outputs: [String: [String: Value]] = [:]
+        var summaries: [String: StepResultSummary] = [:]
+        /// Set when the run stops early: how it ends and why.
+        var stop: (verdict: RunVerdict, message: String)?
+        var firstFailure: String?
+        /// Dry run: steps whose outputs are unknown (mutating, failed or unresolved).
+        var unknownOutputs: Set<String> = []
+        var plan: [String: DryRunPlan.Entry] = [:]
+    }
+
+    private enum Preparation {
+        case ready(PreparedStep)
+        case skipped
+        case failed(String)
+        case stopped(RunVerdict, String)
+        /// Dry run: not run, and listed in the plan.
+        case notRun
+    }
+
+    func execute(runID: RunID, journal: String?) async -> RunOutcome {
+        let started = ContinuousClock.now
+        var state = Progress()
+        for (id, restored) in resume.restored {
+            state.outputs[id] = restored.outputs
+            state.summaries[id] = StepResultSummary(stepID: id, status: restored.status, error: nil)
+        }
+
+        for node in runbook.steps {
+            let (steps, group) = members(of: node)
+            let pending = steps.filter { resume.restored[$0.id.value] == nil }
+            guard !pending.isEmpty else { continue }
+            if state.stop == nil, Task.isCancelled {
+                state.stop = (.interrupted, "interrupted before step '\(pending[0].id.value)'")
+            }
+            if state.stop == nil, let error = recorder.journalError {
+                state.stop = (.failed, "cannot write the journal: \(error)")
+            }
+
+            var ready: [PreparedStep] = []
+            for step in pending {
+                if let stop = state.stop {
+                    abort(step, because: stop.message, &state)
+                    continue
+                }
+                switch await prepare(step, group: group, &state) {
+                case let .ready(prepared):
+                    ready.append(prepared)
+                case .skipped:
+                    state.outputs[step.id.value] = [:]
+                    state.summaries[step.id.value] = StepResultSummary(stepID: step.id.value, status: .skipped, error: nil)
+                case let .failed(message):
+                    fail(step, message, &state)
+                case let .stopped(verdict, message):
+                    state.stop = (verdict, message)
+                    abort(step, because: message, &state)
+                case .notRun:
+                    state.unknownOutputs.insert(step.id.value)
+                }
+            }
+            if let stop = state.stop {
+                for prepared in ready { abort(prepared.step, because: stop.message, &state) }
+                continue
+            }
+            let limit = group.flatMap { $0.maxConcurrency } ?? configuration.maxConcurrency
+            for result in await runAll(ready, maxConcurrency: limit, &state) {
+                record(result, &state)
+            }
+        }
+
+        let verdict = state.stop?.verdict ?? (state.firstFailure == nil ? .passed : .failed)
+        let message = state.stop?.message ?? state.firstFailure
+        let plan = dryRun ? DryRunPlan(runbook: runbook.metadata.name, entries: runbook.allSteps.compactMap { state.plan[$0.id.value] }) : nil
+        if let plan { configuration.observer.planned(plan) }
+        recorder.record(.runEnd(.init(
+            verdict: verdict, exitCode: verdict.exitCode, durationSeconds: seconds(since: started), message: message)))
+        return RunOutcome(
+            runID: runID, verdict: verdict, message: message.map(redactor.redact),
+            steps: runbook.allSteps.map { state.summaries[$0.id.value] ?? StepResultSummary(stepID: $0.id.value, status: nil, error: nil) },
+            plan: plan, journal: journal)
+    }
+
+    private func members(of node: StepNode) -> ([Step], ParallelGroup?) {
+        switch node {
+        case let .step(step): return ([step], nil)
+        case let .parallel(group): return (group.steps, group)
+        }
+    }
+
+    // MARK: - Preparing a step
+
+    private func prepare(_ step: Step, group: ParallelGroup?, _ state: inout Progress) async -> Preparation {
+        let id = step.id.value
+        guard let action = configuration.registry[step.uses.value] else {
+            return .failed("step '\(id)' uses unknown action '\(step.uses.value)'; run drbook lint on the runbook")
+        }
+        let descriptor = type(of: action).descriptor
+        if dryRun, let missing = referencedUnknownStep(step, state) {
+            plan(step, descriptor, group, .unresolved, inputs: ActionInputs(), note: "needs outputs of step '\(missing)', which a dry run does not have", &state)
+            return .notRun
+        }
+        let evaluator = ExpressionEvaluator(context: ExpressionContext(
+            params: params, env: configuration.environment, stepOutputs: state.outputs, now: configuration.clock.now))
+
+        if let condition = step.when {
+            let holds: Bool
+            do {
+                let value = try evaluator.evaluate(condition)
+                guard case let .bool(flag) = value else {
+                    return .failed("\(condition.location): when of step '\(id)' is \(value.type) '\(value)'; expected true or false")
+                }
+                holds = flag
+            } catch {
+                return .failed("\(error.location): when of step '\(id)': \(error.message)")
+            }
+            if !holds {
+                recorder.record(.stepEnd(.init(
+                    stepID: id, status: .skipped, durationSeconds: 0, attempts: 0, error: nil, fix: nil,
+                    reason: "its when condition is false", started: false)))
+                plan(step, descriptor, group, .skipped, inputs: ActionInputs(), note: "its when condition is false", &state)
+                return .skipped
+            }
+        }
+
+        var values: [String: Value] = [:]
+        for spec in descriptor.inputs {
+            guard let input = step.input(named: spec.name) else { continue }
+            do {
+                let raw = try input.value.evaluate(with: evaluator)
+                if spec.secret { redactor.add(raw) }
+                switch ValueConversion.convert(raw, to: spec.type) {
+                case let .success(value): values[spec.name] = value
+                case let .failure(problem):
+                    let shown = spec.secret ? "\(raw.type.withArticle) value; expected \(spec.type.withArticle)" : problem.message
+                    return .failed("\(input.value.location): input '\(spec.name)' of step '\(id)' is \(shown)")
+                }
+            } catch {
+                return .failed("\(error.location): input '\(spec.name)' of step '\(id)': \(error.message)")
+            }
+        }
+        let inputs = ActionInputs(values)
+        let prepared = PreparedStep(step: step, action: action, descriptor: descriptor, inputs: inputs)
+
+        if dryRun {
+            guard descriptor.mutates else {
+                plan(step, descriptor, group, .checked, inputs: inputs, note: nil, &state)
+                return .ready(prepared)
+            }
+            plan(step, descriptor, group, .wouldChange, inputs: inputs, touches: action.plan(inputs), note: nil, &state)
+            return .notRun
+        }
+
+        let unfinished = resume.unfinished.contains(id) && descriptor.mutates && !descriptor.idempotent
+        guard step.destructive || descriptor.mutates || unfinished else { return .ready(prepared) }
+        let request = ConfirmationRequest(
+            stepID: id, title: redactor.redact(step.title), action: descriptor.name,
+            reason: unfinished ? .unfinishedBeforeResume : .destructive,
+            touches: action.plan(inputs).map(redactor.redact))
+        return await confirm(request, prepared)
+    }
+
+    private func confirm(_ request: ConfirmationRequest, _ prepared: PreparedStep) async -> Preparation {
+        let reason = request.explanation
+        func decide(_ answer: JournalEvent.Decision.Answer, by source: JournalEvent.Decision.Source) {
+            recorder.record(.decision(.init(stepID: request.stepID, answer: answer, by: source, reason: reason, touches: request.touches)))
+        }
+        if configuration.assumeYes {
+            decide(.confirmed, by: .assumeYes)
+            return .ready(prepared)
+        }
+        guard configuration.prompt.isInteractive else {
+            decide(.unanswered, by: .nobody)
+            return .stopped(.needsConfirmation, "stopped before step '\(request.stepID)': \(reason) and needs confirmation, but there is no terminal to ask on; run it from a terminal, or add --yes to accept it")
+        }
+        let accepted = await configuration.prompt.confirm(request)
+        if Task.isCancelled {
+            return .stopped(.interrupted, "interrupted while waiting for confirmation of step '\(request.stepID)'")
+        }
+        decide(accepted ? .confirmed : .denied, by: .operator)
+        guard accepted else {
+            return .stopped(.stopped, "the operator declined step '\(request.stepID)'; nothing after it ran. `drbook resume` continues from there")
+        }
+        return .ready(prepared)
+    }
+
+    /// In a dry run, the first step whose outputs this step needs but a dry run has not got.
+    private func referencedUnknownStep(_ step: Step, _ state: Progress) -> String? {
+        let expressions = step.with.flatMap(\.value.expressions) + (step.when.map { [$0] } ?? [])
+        for reference in expressions.flatMap(\.references) {
+            if case let .success(.stepOutput(producer, _)) = reference.target, state.unknownOutputs.contains(producer) {
+                return producer
+            }
+        }
+        return nil
+    }
+
+    // MARK: - Running prepared steps
+
+    /// Runs the steps, at most `maxConcurrency` at once, in order of start. After a failure of a
+    /// step whose onFailure is abort, steps not yet started are aborted; running ones finish.
+    private func runAll(_ steps: [PreparedStep], maxConcurrency: Int, _ state: inout Progress) async -> [StepResult] {
+        let runner = StepRunner(recorder: recorder, clock: configuration.clock, dryRun: dryRun, grace: configuration.cancellationGrace)
+        if steps.count == 1 { return [await runner.run(steps[0])] }
+        var results: [StepResult] = []
+        var halted: String?
+        await withTaskGroup(of: StepResult.self) { group in
+            var next = 0
+            func startNext() {
+                guard next < steps.count else { return }
+                let prepared = steps[next]
+                next += 1
+                group.addTask { await runner.run(prepared) }
+            }
+            for _ in 0..<min(max(maxConcurrency, 1), steps.count) { startNext() }
+            for await result in group {
+                results.append(result)
+                let policy = steps.first { $0.id == result.stepID }?.step.onFailure
+                if result.interrupted {
+                    halted = halted ?? "interrupted"
+                } else if result.status == .failed, policy == .abort, !dryRun {
+                    halted = halted ?? "step '\(result.stepID)' failed"
+                }
+                if halted == nil, !Task.isCancelled { startNext() }
+            }
+            while next < steps.count {
+                abort(steps[next].step, because: halted ?? "interrupted", &state)
+                next += 1
+            }
+        }
+        let order = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1.id, $0) })
+        return results.sorted { order[$0.stepID, default: 0] < order[$1.stepID, default: 0] }
+    }
+
+    private func record(_ result: StepResult, _ state: inout Progress) {
+        let id = result.stepID
+        state.summaries[id] = StepResultSummary(stepID: id, status: result.status, error: result.error)
+        guard let step = runbook.allSteps.first(where: { $0.id.value == id }) else { return }
+        let descriptor = configuration.registry.descriptor(of: step.uses.value)
+        if dryRun, let descriptor {
+            let disposition: DryRunPlan.Entry.Disposition = result.status == .passed ? .checked : .failed
+            plan(step, descriptor, nil, disposition, inputs: nil, note: result.error, &state)
+        }
+        switch result.status {
+        case .passed:
+            state.outputs[id] = result.outputs
+        case .failed:
+            state.firstFailure = state.firstFailure ?? "step '\(id)' failed: \(result.error ?? "")"
+            if dryRun {
+                state.unknownOutputs.insert(id)
+            } else if step.onFailure == .abort, state.stop == nil {
+                state.stop = (.failed, "step '\(id)' failed: \(result.error ?? ""); later steps were not run")
+            }
+        case .aborted where result.interrupted:
+            if state.stop?.verdict != .interrupted {
+                state.stop = (.interrupted, "interrupted during step '\(id)'; `drbook resume` continues the run")
+            }
+        case .skipped, .aborted:
+            break
+        }
+    }
+
+    /// Journals a step that failed before its action ran (its `when` or an input did not evaluate).
+    private func fail(_ step: Step, _ message: String, _ state: inout Progress) {
+        let id = step.id.value
+        recorder.record(.stepEnd(.init(
+            stepID: id, status: .failed, durationSeconds: 0, attempts: 0, error: message,
+            fix: "check the step in \(runbook.file); `drbook lint` finds most such problems before a run", reason: nil, started: false)))
+        let shown = redactor.redact(message)
+        state.summaries[id] = StepResultSummary(stepID: id, status: .failed, error: shown)
+        state.firstFailure = state.firstFailure ?? "step '\(id)' failed: \(shown)"
+        if dryRun {
+            state.unknownOutputs.insert(id)
+            if let descriptor = configuration.registry.descriptor(of: step.uses.value) {
+                plan(step, descriptor, nil, .failed, inputs: ActionInputs(), note: shown, &state)
+            }
+        } else if step.onFailure == .abort, state.stop == nil {
+            state.stop = (.failed, "step '\(id)' failed: \(shown); later steps were not run")
+        }
+    }
+
+    /// Journals a step that will not run because the run stopped before it.
+    private func abort(_ step: Step, because reason: String, _ state: inout Progress) {
+        let id = step.id.value
+        recorder.record(.stepEnd(.init(
+            stepID: id, status: .aborted, durationSeconds: 0, attempts: 0, error: nil, fix: nil, reason: reason, started: false)))
+        state.summaries[id] = StepResultSummary(stepID: id, status: .aborted, error: nil)
+    }
+
+    // MARK: - The dry-run plan
+
+    private func plan(
+        _ step: Step, _ descriptor: ActionDescriptor, _ group: ParallelGroup?, _ disposition: DryRunPlan.Entry.Disposition,
+        inputs: ActionInputs?, touches: [String] = [], note: String?, _ state: inout Progress
+    ) {
+        guard dryRun else { return }
+        let id = step.id.value
+        if inputs == nil, var existing = state.plan[id] {
+            existing.disposition = disposition
+            existing.note = note.map(redactor.redact)
+            state.plan[id] = existing
+            return
+        }
+        let shown = (inputs?.values ?? [:]).keys.sorted().map { name -> (name: String, value: String) in
+            let secret = descriptor.input(named: name)?.secret == true
+            return (name, secret ? Redactor.replacement : redactor.redact(inputs!.values[name]!.description))
+        }
+        state.plan[id] = DryRunPlan.Entry(
+            stepID: id, title: redactor.redact(step.title), action: descriptor.name,
+            group: group.map { $0.title ?? "parallel" }, disposition: disposition, inputs: shown,
+            touches: touches.map(redactor.redact), note: note.map(redactor.redact))
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import DRBookVelero
+import Foundation
+
+struct BackupsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backups",
+        abstract: "Read the Velero backup store straight from the bucket (no cluster needed).",
+        subcommands: [BackupsList.self, BackupsVerify.self]
+    )
+}
+
+/// Options every `backups` verb takes.
+struct BackupStoreArguments: ParsableArguments {
+    @Option(help: ArgumentHelp("The store: s3://BUCKET/PREFIX (e.g. s3://platform-backups/velero/prod) or file:///DIR/PREFIX (an offline mirror).", valueName: "location"))
+    var store: String
+
+    @OptionGroup var access: StoreOptions
+
+    @Option(name: [.short, .long], help: "Output format: text or json.")
+    var output: OutputFormat = .text
+}
+
+struct BackupsList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the backups in the store, newest first, with phase, age and errors."
+    )
+
+    @OptionGroup var arguments: BackupStoreArguments
+
+    func run() async throws {
+        let (location, store) = try arguments.access.backupStore(arguments.store)
+        let reader = StoreReader(store: store)
+        let listing = try await reader.listBackups()
+        let layout = try await reader.layout()
+        let now = Date()
+        let rows = listing.backups.map { BackupRow($0.backup, now: now) }
+        switch arguments.output {
+        case .json:
+            try printJSON(BackupListOutput(store: location.description, backups: rows, strayFolders: layout.strayFolders,
+                                           foldersWithoutMetadata: listing.foldersWithoutMetadata))
+        case .text:
+            print(TextTable(["NAME", "PHASE", "SCHEDULE", "STARTED", "AGE", "ERRORS", "WARNINGS", "EXPIRES"],
+                            rows.map { [$0.name, $0.phase, $0.schedule ?? "-", $0.started ?? "-", $0.age ?? "-",
+                                        String($0.errors), String($0.warnings), $0.expires ?? "-"] }).render())
+            for folder in listing.foldersWithoutMetadata {
+                print("note: backups/\(folder)/ has no velero-backup.json; Velero does not count it as a backup.")
+            }
+            for folder in layout.strayFolders {
+                print("warning: top-level folder '\(folder)/' under the prefix makes Velero's BackupStorageLocation Unavailable; move it out of the prefix.")
+            }
+            if rows.isEmpty { print("No backups under \(location.display("backups/")).") }
+        }
+    }
+}
+
+struct BackupsVerify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Prove the newest backup of a namespace can bring its volumes back.",
+        discussion: """
+        Picks the newest backup in a terminal phase that includes the namespace, then checks \
+        its age against the RPO, that every PVC of the namespace in the tarball has a \
+        Completed PodVolumeBackup with a snapshot id and data, that the pods mounting them are \
+        in the backup, that the namespace's Kopia repository exists, and that the expected PVCs \
+        are all there. Exit status 0 when all of it holds, 1 when anything does not.
+        """
+    )
+
+    @OptionGroup var arguments: BackupStoreArguments
+
+    @Option(help: ArgumentHelp("The namespace whose volumes must be restorable.", valueName: "namespace"))
+    var namespace: String
+
+    @Option(help: ArgumentHelp("Recovery point objective: the newest good backup must be younger (e.g. 24h, 90m).", valueName: "duration"))
+    var rpo: String = "24h"
+
+    @Option(name: .customLong("expect-pvc"), help: ArgumentHelp("A PVC (glob) that must be in the backup; repeatable.", valueName: "glob"))
+    var expectedPVCs: [String] = []
+
+    func validate() throws {
+        guard let seconds = GoDuration.parse(rpo), seconds > 0 else {
+            throw ValidationError("--rpo '\(rpo)' is not a duration; write it like 24h, 90m or 1h30m.")
+        }
+    }
+
+    func run() async throws {
+        let (_, store) = try arguments.access.backupStore(arguments.store)
+        let verdict = try await StoreVerifier(store: store).verify(namespace: namespace, rpo: GoDuration.parse(rpo) ?? 0,
+                                                                  expectedPVCs: expectedPVCs)
+        switch arguments.output {
+        case .json: try printJSON(verdict)
+        case .text: print(VerdictReport(verdict: verdict, storeArgument: arguments.store).render())
+        }
+        if !verdict.isGreen { throw ExitCode.failure }
+    }
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
