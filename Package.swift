@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "DRBookVelero", dependencies: ["DRBookHTTP", "DRBookObjectStore", "DRBookArchive"]),
         // The runbook engine: format, loader, lint, expressions. It imports no system module.
         .target(name: "DRBookRunbook", dependencies: ["DRBookDigest", "Yams"]),
+        // The actions: the only glue between the engine and the systems.
+        .target(name: "DRBookActions", dependencies: ["DRBookRunbook", "DRBookHTTP", "DRBookObjectStore", "DRBookVelero"]),
         .executableTarget(
             name: "drbook",
             dependencies: [
@@ -45,6 +47,8 @@ let package = Package(
                 "DRBookArchive",
                 "DRBookObjectStore",
                 "DRBookVelero",
+                "DRBookRunbook",
+                "DRBookActions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,6 +72,7 @@ let package = Package(
         .testTarget(name: "DRBookArchiveTests", dependencies: ["DRBookArchive", "DRBookHTTP", "DRBookObjectStore", "DRBookTestSupport"]),
         .testTarget(name: "DRBookObjectStoreTests", dependencies: ["DRBookObjectStore", "DRBookTestSupport"]),
         .testTarget(name: "DRBookRunbookTests", dependencies: ["DRBookRunbook", "DRBookDigest"]),
+        .testTarget(name: "DRBookActionsTests", dependencies: ["DRBookActions", "DRBookTestSupport"]),
         .testTarget(name: "DRBookVeleroTests", dependencies: ["DRBookVelero", "DRBookTestSupport"]),
         .testTarget(name: "DRBookKubeTests", dependencies: ["DRBookKube", "DRBookTestSupport"]),
         .testTarget(name: "DRBookCLITests", dependencies: ["drbook", "DRBookArchive", "DRBookVelero", "DRBookTestSupport"]),
