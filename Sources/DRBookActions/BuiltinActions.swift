@@ -16,6 +16,15 @@ public struct ActionEnvironment: Sendable {
 /// Every built-in action: the single source for lint, `drbook show` and docs/actions.md.
 public enum BuiltinActions {
     public static func registry(_ environment: ActionEnvironment = ActionEnvironment()) -> ActionRegistry {
-        ActionRegistry([])
+        ActionRegistry([
+            // generic
+            ManualAction(),
+            ConfirmAction(),
+            ExecAction(environment: environment),
+            HTTPProbeAction(environment: environment),
+            WaitAction(),
+            // Velero
+            VeleroVerifyStoreAction(environment: environment),
+        ])
     }
 }

@@ -10,12 +10,14 @@ struct Drbook: AsyncParsableCommand {
         abstract: "Disaster-recovery runbooks for a GitOps Kubernetes platform, executed and logged.",
         discussion: """
         drbook turns the platform's disaster-recovery document into runbooks a machine \
-        executes and a person can follow. This build reads and verifies the Velero \
-        backup store straight from the bucket and inspects archives; runbooks, secrets \
-        and the heartbeat checks arrive in later releases and are listed once they work.
+        executes and a person can follow: every step logged, every destructive step \
+        confirmed. It also verifies the Velero backup store straight from the bucket. \
+        Secrets, the heartbeat checks and the demo arrive in later releases and are \
+        listed once they work.
         """,
         version: DRBookVersion.current,
-        subcommands: [BackupsCommand.self, ArchiveCommand.self]
+        subcommands: [ListCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self, RunsCommand.self, LintCommand.self, ActionsCommand.self,
+                      BackupsCommand.self, ArchiveCommand.self]
     )
 
     /// drbook's exit codes: 0 passed, 1 failed, 2 bad input (ArgumentParser would use 64).
@@ -31,6 +33,8 @@ struct Drbook: AsyncParsableCommand {
             fail(error.message, code: 2)
         } catch let error as ObjectStoreInputError {
             fail(error.description, code: 2)
+        } catch let error as RunFailure {
+            fail(error.description, code: error.exitCode)
         } catch {
             if exitCode(for: error) == .validationFailure { fail(fullMessage(for: error), code: 2) }
             exit(withError: error)

@@ -1,0 +1,253 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A program run to completion with its output captured, for `exec`.
+///
+/// Spawned with `posix_spawn` rather than Foundation's `Process`: the program gets a
+/// process group of its own, so a timeout or a cancelled step ends it *and* whatever it
+/// started (SIGTERM, then SIGKILL after a grace period), and an exit is noticed even
+/// when a leftover grandchild still holds the output pipes. The blocking work happens on
+/// threads of its own; nothing blocks Swift's cooperative pool. Both pipes are drained
+/// concurrently, so a program filling one while drbook waits on the other cannot stall.
+struct ChildProcess: Sendable {
+    /// argv[0] as given (it is what the program sees); `executable` is where it was found.
+    var arguments: [String]
+    var executable: String
+    var environment: [String: String]
+    var directory: String?
+    var timeout: Duration
+    /// Bytes kept of each stream; the rest is counted and discarded.
+    var captureLimit: Int
+    /// How long SIGTERM gets before SIGKILL.
+    var grace: Duration = .seconds(2)
+
+    enum Ending: Sendable, Equatable { case exited, timedOut, cancelled }
+
+    struct Result: Sendable {
+        /// The exit status, or 128 + the signal that ended it (as a shell reports it).
+        var exitCode: Int
+        var stdout: CapturedOutput
+        var stderr: CapturedOutput
+        var ending: Ending
+        var elapsed: Duration
+    }
+
+    struct SpawnFailed: Error, Sendable {
+        var errno: Int32
+        var reason: String { String(cString: strerror(errno)) }
+    }
+
+    /// Where `name` is found: a name with a slash is taken as a path; otherwise `PATH` is searched.
+    static func locate(_ name: String, path: String?) -> String? {
+        if name.contains("/") { return name }
+        let directories = (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map(String.init)
+        for directory in directories where !directory.isEmpty {
+            let candidate = (directory as NSString).appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
+               access(candidate, X_OK) == 0 {
+                return candidate
+            }
+        }
+        return nil
+    }
+
+    func run() async throws -> Result {
+        let stop = StopRequest()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let job = self
+                Thread.detachNewThread { continuation.resume(with: Swift.Result { try job.runBlocking(stop) }) }
+            }
+        } onCancel: {
+            stop.request()
+        }
+    }
+
+    private func runBlocking(_ stop: StopRequest) throws -> Result {
+        let started = ContinuousClock.now
+        var outPipe: [Int32] = [-1, -1]
+        var errPipe: [Int32] = [-1, -1]
+        guard pipe(&outPipe) == 0 else { throw SpawnFailed(errno: errno) }
+        guard pipe(&errPipe) == 0 else {
+            close(outPipe[0]); close(outPipe[1])
+            throw SpawnFailed(errno: errno)
+        }
+        // Programs spawned meanwhile by other steps must not inherit these ends.
+        for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let pid: pid_t
+        do {
+            pid = try spawn(stdout: outPipe[1], stderr: errPipe[1])
+        } catch {
+            for fd in outPipe + errPipe { close(fd) }
+            throw error
+        }
+        close(outPipe[1])
+        close(errPipe[1])
+
+        let readers = DispatchGroup()
+        let stdout = OutputCollector(limit: captureLimit)
+        let stderr = OutputCollector(limit: captureLimit)
+        stdout.drain(outPipe[0], group: readers)
+        stderr.drain(errPipe[0], group: readers)
+
+        var status: Int32 = 0
+        var ending = Ending.exited
+        let deadline = ContinuousClock.now + timeout
+        while !reaped(pid, &status) {
+            if stop.isRequested || ContinuousClock.now >= deadline {
+                ending = stop.isRequested ? .cancelled : .timedOut
+                terminateGroup(pid, &status)
+                break
+            }
+            usleep(5_000)
+        }
+        // A child the program left behind may hold the pipes open; do not wait for it long.
+        _ = readers.wait(timeout: .now() + 2)
+        return Result(exitCode: Self.exitCode(status), stdout: stdout.output, stderr: stderr.output,
+                      ending: ending, elapsed: ContinuousClock.now - started)
+    }
+
+    /// SIGTERM to the whole group, SIGKILL to what is left after the grace period.
+    private func terminateGroup(_ pid: pid_t, _ status: inout Int32) {
+        kill(-pid, SIGTERM)
+        let graceEnds = ContinuousClock.now + grace
+        while !reaped(pid, &status), ContinuousClock.now < graceEnds { usleep(10_000) }
+        kill(-pid, SIGKILL)
+        if !reaped(pid, &status) {
+            while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        }
+    }
+
+    private func reaped(_ pid: pid_t, _ status: inout Int32) -> Bool {
+        let result = waitpid(pid, &status, WNOHANG)
+        return result == pid || (result == -1 && errno == ECHILD)
+    }
+
+    private func spawn(stdout: Int32, stderr: Int32) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+        // Close whatever else is open without close-on-exec (glibc ignores EBADF here).
+        for fd in Self.openDescriptors() where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        if let directory {
+            let result = Self.addChangeDirectory(&actions, directory)
+            guard result == 0 else { throw SpawnFailed(errno: result) }
+        }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard result == 0 else { throw SpawnFailed(errno: result) }
+        return pid
+    }
+
+    /// `posix_spawn_file_actions_addchdir_np` (glibc 2.29+); Swift's Glibc module does not
+    /// export it, so it is looked up at run time, as Foundation's own `Process` does.
+    private static func addChangeDirectory(_ actions: inout posix_spawn_file_actions_t, _ directory: String) -> Int32 {
+        #if canImport(Glibc)
+        typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addchdir_np") else { return ENOSYS }
+        let addChdir = unsafeBitCast(symbol, to: AddChdir.self)
+        return directory.withCString { addChdir(&actions, $0) }
+        #else
+        return posix_spawn_file_actions_addchdir_np(&actions, directory)
+        #endif
+    }
+
+    private static func openDescriptors() -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
+    }
+
+    private static func exitCode(_ status: Int32) -> Int {
+        let signal = status & 0x7f
+        return Int(signal == 0 ? (status >> 8) & 0xff : 128 + signal)
+    }
+}
+
+/// What a program wrote to one stream: the first `limit` bytes, and how many there were in all.
+struct CapturedOutput: Sendable, Equatable {
+    var kept: Data
+    var totalBytes: Int
+
+    var isTruncated: Bool { totalBytes > kept.count }
+
+    /// The kept bytes as text, with a note when some were dropped.
+    var text: String {
+        let text = String(decoding: kept, as: UTF8.self)
+        guard isTruncated else { return text }
+        return text + "\n[drbook: output truncated; the first \(kept.count) of \(totalBytes) bytes are shown]"
+    }
+
+    /// The end of the text, for an error message: at most `characters`, marked when cut.
+    func excerpt(_ characters: Int = 1_000) -> String {
+        let text = self.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.count > characters else { return text }
+        return "…" + text.suffix(characters)
+    }
+}
+
+/// Reads one pipe to its end on a thread of its own, keeping at most `limit` bytes.
+private final class OutputCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private let limit: Int
+    private var kept = Data()
+    private var total = 0
+
+    init(limit: Int) { self.limit = limit }
+
+    var output: CapturedOutput { lock.withLock { CapturedOutput(kept: kept, totalBytes: total) } }
+
+    func drain(_ fd: Int32, group: DispatchGroup) {
+        group.enter()
+        Thread.detachNewThread {
+            var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count < 0, errno == EINTR { continue }
+                if count <= 0 { break }
+                self.lock.withLock {
+                    self.total += count
+                    let room = self.limit - self.kept.count
+                    if room > 0 { self.kept.append(contentsOf: chunk[0..<min(room, count)]) }
+                }
+            }
+            close(fd)
+            group.leave()
+        }
+    }
+}
+
+/// Set once when the step is cancelled; read by the thread waiting for the program.
+private final class StopRequest: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requested = false
+
+    func request() { lock.withLock { requested = true } }
+    var isRequested: Bool { lock.withLock { requested } }
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import DRBookRunbook
+import Foundation
+
+/// Options shared by `run` and `resume`.
+struct ExecutionOptions: ParsableArguments {
+    @Flag(help: "Confirm every destructive step in advance.")
+    var yes = false
+
+    @Option(name: [.short, .long], help: "Console output: text, or json (one journal event per line).")
+    var output: OutputFormat = .text
+
+    @Flag(help: "No colour (also when NO_COLOR is set or output is not a terminal).")
+    var noColor = false
+
+    func executor(_ workspace: WorkspaceOptions, dryRun: Bool = false) -> Executor {
+        let observer = ConsoleObserver(mode: output == .json ? .json : .text, color: useColor(noColor))
+        return Executor(ExecutorConfiguration(registry: workspace.registry, store: workspace.store, prompt: TerminalPrompt(),
+                                              observer: observer, assumeYes: yes, dryRun: dryRun,
+                                              environment: ProcessInfo.processInfo.environment))
+    }
+}
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a runbook: every step logged to .drbook/runs/<id>/journal.jsonl, every destructive step confirmed.",
+        discussion: """
+        Exit status: 0 all steps passed, 1 a step failed, 2 bad input, 3 stopped by the operator \
+        (or a destructive step with no terminal and no --yes), 4 interrupted and resumable with \
+        `drbook resume <run-id>`.
+        """
+    )
+
+    @OptionGroup var workspace: WorkspaceOptions
+    @OptionGroup var execution: ExecutionOptions
+
+    @Argument(help: ArgumentHelp("The runbook (name under runbooks/ or a path).", valueName: "runbook"))
+    var name: String
+
+    @Option(help: ArgumentHelp("Environment from drbook.yaml whose params apply.", valueName: "name"))
+    var env: String?
+
+    @Option(name: .customLong("param"), help: ArgumentHelp("A param value, k=v; repeatable; beats the profile and defaults.", valueName: "k=v"))
+    var params: [String] = []
+
+    @Flag(help: "Show the plan and run only read-only steps; change nothing.")
+    var dryRun = false
+
+    func run() async throws {
+        let path = try workspace.runbookPath(name)
+        let diagnostics = workspace.linter.lint(path: path)
+        let errors = diagnostics.filter { $0.severity == .error }
+        guard errors.isEmpty else {
+            throw BadInput(errors.map(\.description).joined(separator: "\n") + "\nThe runbook has errors; fix them (drbook lint \(name)) before running it.")
+        }
+        let source: String
+        do { source = try String(contentsOfFile: path, encoding: .utf8) } catch { throw BadInput("cannot read \(path): \(error.localizedDescription)") }
+        let runbook: Runbook
+        do { runbook = try RunbookLoader.load(path: path) } catch { throw BadInput(String(describing: error)) }
+        let request = RunRequest(runbook: runbook, source: source, paramFlags: params, profile: try workspace.profile(), environment: env)
+        let executor = execution.executor(workspace, dryRun: dryRun)
+        let outcome = try await cancellingOnInterrupt { () async throws -> RunOutcome in
+            do { return try await executor.run(request) } catch { throw RunFailure(error) }
+        }
+        if let journal = outcome.journal, !dryRun { print("Journal: \(journal)") }
+        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+    }
+}
+
+struct ResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Continue an interrupted or failed run; completed steps are not repeated, unfinished mutating steps are asked about."
+    )
+
+    @OptionGroup var workspace: WorkspaceOptions
+    @OptionGroup var execution: ExecutionOptions
+
+    @Argument(help: ArgumentHelp("The run id (see drbook runs).", valueName: "run-id"))
+    var runID: String
+
+    @Option(name: .customLong("param"), help: ArgumentHelp("Secret params must be given again (they were never journaled).", valueName: "k=v"))
+    var params: [String] = []
+
+    func run() async throws {
+        guard let id = RunID(runID) else { throw BadInput("'\(runID)' is not a run id; see drbook runs.") }
+        let executor = execution.executor(workspace)
+        let params = self.params
+        let profile = try workspace.profile()
+        let outcome = try await cancellingOnInterrupt { () async throws -> RunOutcome in
+            do { return try await executor.resume(runID: id, paramFlags: params, profile: profile) } catch { throw RunFailure(error) }
+        }
+        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+    }
+}
+
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "runs", abstract: "Past runs with their verdicts, newest first.")
+
+    @OptionGroup var workspace: WorkspaceOptions
+
+    func run() throws {
+        let store = workspace.store
+        var rows: [[String]] = []
+        for id in store.runs().reversed() {
+            guard let contents = try? JournalReader.read(store.journal(of: id)) else {
+                rows.append([id.rawValue, "?", "?", "-", "unreadable journal"])
+                continue
+            }
+            var runbook = "?", started = "-", verdict = "running or crashed (resumable)", duration = "-"
+            for event in contents.events {
+                switch event.kind {
+                case let .runStart(start):
+                    runbook = start.runbook
+                    started = BackupRow.timestamp(event.time)
+                case let .runEnd(end):
+                    verdict = end.verdict.rawValue
+                    duration = String(format: "%.1f s", end.durationSeconds)
+                default: break
+                }
+            }
+            rows.append([id.rawValue, runbook, started, duration, verdict])
+        }
+        if rows.isEmpty { print("No runs in \(workspace.runsDir)/.") } else {
+            print(TextTable(["RUN", "RUNBOOK", "STARTED", "DURATION", "VERDICT"], rows).render())
+        }
+    }
+}
+
+/// An engine error before or around a run, with the exit status the engine assigns.
+struct RunFailure: Error, CustomStringConvertible {
+    var description: String
+    var exitCode: Int32
+    init(_ error: Error) {
+        if let error = error as? ExecutorError {
+            description = error.description
+            exitCode = error.exitCode
+        } else {
+            description = String(describing: error)
+            exitCode = 1
+        }
+    }
+}
