@@ -15,9 +15,11 @@ struct ExecutionOptions: ParsableArguments {
 
     func executor(_ workspace: WorkspaceOptions, dryRun: Bool = false) -> Executor {
         let observer = ConsoleObserver(mode: output == .json ? .json : .text, color: useColor(noColor))
+        let environment = ProcessInfo.processInfo.environment
         return Executor(ExecutorConfiguration(registry: workspace.registry, store: workspace.store, prompt: TerminalPrompt(),
-                                              observer: observer, assumeYes: yes, dryRun: dryRun,
-                                              environment: ProcessInfo.processInfo.environment))
+                                              observer: observer, assumeYes: yes, dryRun: dryRun, environment: environment,
+                                              secretEnvironmentNames: Set(environment.keys.filter(isSecretName)),
+                                              user: environment["USER"] ?? environment["LOGNAME"] ?? userName()))
     }
 }
 
@@ -141,4 +143,19 @@ struct RunFailure: Error, CustomStringConvertible {
             exitCode = 1
         }
     }
+}
+
+/// Environment variables whose values the redactor must hide wherever they appear:
+/// credentials by the usual naming conventions (AWS_SECRET_ACCESS_KEY, *_TOKEN, SOPS_AGE_KEY…).
+func isSecretName(_ name: String) -> Bool {
+    let upper = name.uppercased()
+    if upper.hasSuffix("_KEY_ID") || upper.hasSuffix("_KEY_FILE") { return false }
+    return ["SECRET", "TOKEN", "PASSWORD", "PASSWD", "WEBHOOK", "PRIVATE"].contains { upper.contains($0) }
+        || upper.hasSuffix("_KEY") || upper.hasSuffix("_URL") && upper.contains("PING")
+}
+
+/// The login name from the password database, when USER and LOGNAME are unset (a Job's container).
+func userName() -> String? {
+    guard let entry = getpwuid(getuid()), let name = entry.pointee.pw_name else { return nil }
+    return String(cString: name)
 }

@@ -106,4 +106,37 @@ struct RunbookCLITests {
         #expect(dry.stdout.contains("echo done"))
         #expect(try String(contentsOfFile: counter, encoding: .utf8) == "done\n")
     }
+
+    @Test("a credential from the environment never reaches the console or the journal, in any encoding")
+    func environmentSecretsRedacted() throws {
+        let directory = try TemporaryDirectory()
+        let secret = "S3cr3t-\(UUID().uuidString)"
+        try """
+        apiVersion: drbook/v1
+        metadata: {name: leak, title: Try to leak a secret}
+        steps:
+          - id: leak
+            title: Print the secret in several forms
+            uses: exec
+            destructive: true
+            with:
+              argv: [sh, -c, "echo $AWS_SECRET_ACCESS_KEY; printf %s $AWS_SECRET_ACCESS_KEY | base64; echo $AWS_SECRET_ACCESS_KEY >&2; exit 3"]
+        """.write(toFile: directory.path("leak.yaml"), atomically: true, encoding: .utf8)
+        let runs = directory.path("runs")
+        for output in ["text", "json"] {
+            let result = try drbook(["run", "leak", "--runbooks", directory.url.path, "--runs-dir", runs, "--yes", "-o", output],
+                                    environment: ["AWS_SECRET_ACCESS_KEY": secret])
+            #expect(result.status == 1, "\(result.all)")
+            let forms = [secret, Data(secret.utf8).base64EncodedString()]
+            for form in forms { #expect(!result.all.contains(form), "leaked on the console (\(output))") }
+        }
+        let journals = try FileManager.default.subpathsOfDirectory(atPath: runs).filter { $0.hasSuffix("journal.jsonl") }
+        #expect(journals.count == 2)
+        for journal in journals {
+            let text = try String(contentsOfFile: "\(runs)/\(journal)", encoding: .utf8)
+            #expect(!text.contains(secret))
+            #expect(!text.contains(Data(secret.utf8).base64EncodedString()))
+            #expect(text.contains("[redacted]"))
+        }
+    }
 }
