@@ -32,14 +32,15 @@ let package = Package(
         ),
         .target(name: "DRBookHTTP", dependencies: ["CCurl"]),
         .target(name: "DRBookDigest", dependencies: ["CCrypto"]),
+        .target(name: "DRBookProcess"),
         .target(name: "DRBookArchive", dependencies: ["CArchive"]),
         .target(name: "DRBookObjectStore", dependencies: ["DRBookHTTP"]),
-        .target(name: "DRBookKube", dependencies: ["DRBookHTTP", "Yams"]),
+        .target(name: "DRBookKube", dependencies: ["DRBookHTTP", "DRBookProcess", "Yams"]),
         .target(name: "DRBookVelero", dependencies: ["DRBookHTTP", "DRBookObjectStore", "DRBookArchive"]),
         // The runbook engine: format, loader, lint, expressions. It imports no system module.
         .target(name: "DRBookRunbook", dependencies: ["DRBookDigest", "Yams"]),
         // The actions: the only glue between the engine and the systems.
-        .target(name: "DRBookActions", dependencies: ["DRBookRunbook", "DRBookHTTP", "DRBookObjectStore", "DRBookVelero"]),
+        .target(name: "DRBookActions", dependencies: ["DRBookRunbook", "DRBookHTTP", "DRBookObjectStore", "DRBookVelero", "DRBookProcess"]),
         .executableTarget(
             name: "drbook",
             dependencies: [

@@ -1,4 +1,5 @@
 import DRBookRunbook
+import DRBookProcess
 import Foundation
 
 /// `exec`: runs one program with an argument vector and checks how it ended and what it printed.

@@ -1,3 +1,4 @@
+import DRBookProcess
 import Foundation
 
 /// How exec plugins are run: the parent environment, whether standard input is a
@@ -91,26 +92,28 @@ public actor ExecCredentialPlugin {
         for variable in plugin.env { environment[variable.name] = variable.value }
         environment["KUBERNETES_EXEC_INFO"] = ExecCredentialJSON.execInfo(plugin, interactive: interactive)
 
-        let process = PluginProcess(executable: executable, arguments: plugin.args, environment: environment,
-                                    passStandardInput: interactive, forwardStandardError: interactive,
-                                    timeout: options.timeout)
-        let output: PluginProcess.Output
+        // Captured whole: a credential is small, and a truncated one would only fail to parse.
+        let process = ChildProcess(arguments: [executable] + plugin.args, executable: executable, environment: environment,
+                                   timeout: options.timeout, captureLimit: 16 << 20,
+                                   standardInput: interactive ? .inherit : .null, forwardStandardError: interactive)
+        let output: ChildProcess.Result
         do {
             output = try await process.run()
         } catch {
             throw KubeconfigError.pluginCannotStart(plugin.position, user: plugin.userName, command: plugin.command,
-                                                    reason: (error as? PluginProcess.SpawnFailed)?.reason ?? "\(error)")
+                                                    reason: (error as? ChildProcess.SpawnFailed)?.reason ?? "\(error)")
         }
-        if output.timedOut {
+        if output.ending == .cancelled { throw CancellationError() }
+        if output.ending == .timedOut {
             throw KubeconfigError.pluginTimedOut(plugin.position, user: plugin.userName, command: plugin.command,
                                                  after: options.timeout)
         }
-        guard output.status == 0 else {
+        guard output.exitCode == 0 else {
             throw KubeconfigError.pluginFailed(plugin.position, user: plugin.userName, command: plugin.command,
-                                               status: output.status, stderr: Self.excerpt(output.stderr))
+                                               status: Int32(output.exitCode), stderr: Self.excerpt(output.stderr.kept))
         }
         do {
-            return try ExecCredentialJSON.parse(output.stdout, expecting: plugin.apiVersion)
+            return try ExecCredentialJSON.parse(output.stdout.kept, expecting: plugin.apiVersion)
         } catch {
             throw KubeconfigError.pluginBadOutput(plugin.position, user: plugin.userName, command: plugin.command, error.text)
         }

@@ -5,7 +5,8 @@ import Glibc
 import Darwin
 #endif
 
-/// A program run to completion with its output captured, for `exec`.
+/// A program run to completion with its output captured: `exec` steps and kubeconfig
+/// exec credential plugins.
 ///
 /// Spawned with `posix_spawn` rather than Foundation's `Process`: the program gets a
 /// process group of its own, so a timeout or a cancelled step ends it *and* whatever it
@@ -13,36 +14,62 @@ import Darwin
 /// when a leftover grandchild still holds the output pipes. The blocking work happens on
 /// threads of its own; nothing blocks Swift's cooperative pool. Both pipes are drained
 /// concurrently, so a program filling one while drbook waits on the other cannot stall.
-struct ChildProcess: Sendable {
+/// An interactive program (one that reads the terminal) stays in drbook's process group,
+/// since a background group may not read the terminal; then only the program itself is
+/// signalled.
+public struct ChildProcess: Sendable {
+    /// The program's standard input: nothing, or drbook's own (an interactive login).
+    public enum StandardInput: Sendable, Equatable { case null, inherit }
+
     /// argv[0] as given (it is what the program sees); `executable` is where it was found.
-    var arguments: [String]
-    var executable: String
-    var environment: [String: String]
-    var directory: String?
-    var timeout: Duration
+    public var arguments: [String]
+    public var executable: String
+    public var environment: [String: String]
+    public var directory: String?
+    public var timeout: Duration
     /// Bytes kept of each stream; the rest is counted and discarded.
-    var captureLimit: Int
+    public var captureLimit: Int
     /// How long SIGTERM gets before SIGKILL.
-    var grace: Duration = .seconds(2)
+    public var grace: Duration
+    public var standardInput: StandardInput
+    /// Also copy the program's standard error to drbook's as it arrives (a login prompt).
+    public var forwardStandardError: Bool
 
-    enum Ending: Sendable, Equatable { case exited, timedOut, cancelled }
+    public init(arguments: [String], executable: String, environment: [String: String], directory: String? = nil,
+                timeout: Duration, captureLimit: Int = 1 << 20, grace: Duration = .seconds(2),
+                standardInput: StandardInput = .null, forwardStandardError: Bool = false) {
+        self.arguments = arguments
+        self.executable = executable
+        self.environment = environment
+        self.directory = directory
+        self.timeout = timeout
+        self.captureLimit = captureLimit
+        self.grace = grace
+        self.standardInput = standardInput
+        self.forwardStandardError = forwardStandardError
+    }
 
-    struct Result: Sendable {
+    public enum Ending: Sendable, Equatable { case exited, timedOut, cancelled }
+
+    public struct Result: Sendable {
         /// The exit status, or 128 + the signal that ended it (as a shell reports it).
-        var exitCode: Int
-        var stdout: CapturedOutput
-        var stderr: CapturedOutput
-        var ending: Ending
-        var elapsed: Duration
+        public var exitCode: Int
+        public var stdout: CapturedOutput
+        public var stderr: CapturedOutput
+        public var ending: Ending
+        public var elapsed: Duration
     }
 
-    struct SpawnFailed: Error, Sendable {
-        var errno: Int32
-        var reason: String { String(cString: strerror(errno)) }
+    public struct SpawnFailed: Error, Sendable {
+        public var errno: Int32
+        public var reason: String { String(cString: strerror(errno)) }
     }
+
+    /// Whether the program has a process group of its own (everything it starts can be ended).
+    private var ownGroup: Bool { standardInput == .null }
 
     /// Where `name` is found: a name with a slash is taken as a path; otherwise `PATH` is searched.
-    static func locate(_ name: String, path: String?) -> String? {
+    public static func locate(_ name: String, path: String?) -> String? {
         if name.contains("/") { return name }
         let directories = (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map(String.init)
         for directory in directories where !directory.isEmpty {
@@ -56,7 +83,7 @@ struct ChildProcess: Sendable {
         return nil
     }
 
-    func run() async throws -> Result {
+    public func run() async throws -> Result {
         let stop = StopRequest()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
@@ -93,7 +120,7 @@ struct ChildProcess: Sendable {
         let stdout = OutputCollector(limit: captureLimit)
         let stderr = OutputCollector(limit: captureLimit)
         stdout.drain(outPipe[0], group: readers)
-        stderr.drain(errPipe[0], group: readers)
+        stderr.drain(errPipe[0], group: readers, forward: forwardStandardError)
 
         var status: Int32 = 0
         var ending = Ending.exited
@@ -112,12 +139,14 @@ struct ChildProcess: Sendable {
                       ending: ending, elapsed: ContinuousClock.now - started)
     }
 
-    /// SIGTERM to the whole group, SIGKILL to what is left after the grace period.
+    /// SIGTERM to the whole group (or the program alone when it shares ours), SIGKILL to
+    /// what is left after the grace period.
     private func terminateGroup(_ pid: pid_t, _ status: inout Int32) {
-        kill(-pid, SIGTERM)
+        let target = ownGroup ? -pid : pid
+        kill(target, SIGTERM)
         let graceEnds = ContinuousClock.now + grace
         while !reaped(pid, &status), ContinuousClock.now < graceEnds { usleep(10_000) }
-        kill(-pid, SIGKILL)
+        kill(target, SIGKILL)
         if !reaped(pid, &status) {
             while waitpid(pid, &status, 0) == -1, errno == EINTR {}
         }
@@ -132,7 +161,7 @@ struct ChildProcess: Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if standardInput == .null { posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0) }
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr, 2)
         // Close whatever else is open without close-on-exec (glibc ignores EBADF here).
@@ -145,8 +174,12 @@ struct ChildProcess: Sendable {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-        posix_spawnattr_setpgroup(&attributes, 0)
+        var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
+        if ownGroup {
+            flags |= Int32(POSIX_SPAWN_SETPGROUP)
+            posix_spawnattr_setpgroup(&attributes, 0)
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
         var noSignals = sigset_t()
         sigemptyset(&noSignals)
         posix_spawnattr_setsigmask(&attributes, &noSignals)
@@ -191,21 +224,21 @@ struct ChildProcess: Sendable {
 }
 
 /// What a program wrote to one stream: the first `limit` bytes, and how many there were in all.
-struct CapturedOutput: Sendable, Equatable {
-    var kept: Data
-    var totalBytes: Int
+public struct CapturedOutput: Sendable, Equatable {
+    public var kept: Data
+    public var totalBytes: Int
 
-    var isTruncated: Bool { totalBytes > kept.count }
+    public var isTruncated: Bool { totalBytes > kept.count }
 
     /// The kept bytes as text, with a note when some were dropped.
-    var text: String {
+    public var text: String {
         let text = String(decoding: kept, as: UTF8.self)
         guard isTruncated else { return text }
         return text + "\n[drbook: output truncated; the first \(kept.count) of \(totalBytes) bytes are shown]"
     }
 
     /// The end of the text, for an error message: at most `characters`, marked when cut.
-    func excerpt(_ characters: Int = 1_000) -> String {
+    public func excerpt(_ characters: Int = 1_000) -> String {
         let text = self.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.count > characters else { return text }
         return "…" + text.suffix(characters)
@@ -223,7 +256,7 @@ private final class OutputCollector: @unchecked Sendable {
 
     var output: CapturedOutput { lock.withLock { CapturedOutput(kept: kept, totalBytes: total) } }
 
-    func drain(_ fd: Int32, group: DispatchGroup) {
+    func drain(_ fd: Int32, group: DispatchGroup, forward: Bool = false) {
         group.enter()
         Thread.detachNewThread {
             var chunk = [UInt8](repeating: 0, count: 16 * 1024)
@@ -231,6 +264,7 @@ private final class OutputCollector: @unchecked Sendable {
                 let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if count < 0, errno == EINTR { continue }
                 if count <= 0 { break }
+                if forward { _ = chunk.withUnsafeBytes { write(2, $0.baseAddress, count) } }
                 self.lock.withLock {
                     self.total += count
                     let room = self.limit - self.kept.count
