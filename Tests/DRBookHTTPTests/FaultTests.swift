@@ -137,7 +137,7 @@ struct FaultTests {
 
     @Test("a refused connection is a connect error, retried with backoff, never sent")
     func connectionRefused() async throws {
-        let port = try closedPort()
+        let port = closedPort()
         let error = try await #require(throws: HTTPError.self) {
             try await client.send(HTTPRequest(.post, URL(string: "http://127.0.0.1:\(port)/x")!, body: .bytes(Data()), retry: quickRetry))
         }
@@ -159,16 +159,3 @@ struct FaultTests {
     }
 }
 
-/// A loopback port with nothing listening on it.
-func closedPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
-}

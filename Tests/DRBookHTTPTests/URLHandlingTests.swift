@@ -1,4 +1,5 @@
 import DRBookHTTP
+import DRBookTestSupport
 import Foundation
 import Testing
 
@@ -50,7 +51,7 @@ struct URLHandlingTests {
     @Test("errors for a secret URL do not contain the secret")
     func errorRedaction() async throws {
         let secret = "XXXXXXXXSECRETPART"
-        let url = URL(string: "http://127.0.0.1:\(try closedPort())/services/T0/B0/\(secret)?token=\(secret)")!
+        let url = URL(string: "http://127.0.0.1:\(closedPort())/services/T0/B0/\(secret)?token=\(secret)")!
         let error = try await #require(throws: HTTPError.self) {
             try await HTTPClient.shared.send(HTTPRequest(.get, url, retry: .never, urlSecrecy: .pathAndQuery))
         }
