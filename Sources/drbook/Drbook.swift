@@ -16,7 +16,7 @@ struct Drbook: AsyncParsableCommand {
         listed once they work.
         """,
         version: DRBookVersion.current,
-        subcommands: [ListCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self, RunsCommand.self, LintCommand.self, ActionsCommand.self,
+        subcommands: [ListCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self, RunsCommand.self, ReportCommand.self, LintCommand.self, ActionsCommand.self,
                       BackupsCommand.self, ArchiveCommand.self]
     )
 

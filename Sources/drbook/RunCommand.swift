@@ -159,3 +159,34 @@ func userName() -> String? {
     guard let entry = getpwuid(getuid()), let name = entry.pointee.pw_name else { return nil }
     return String(cString: name)
 }
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "A run's report, rendered from its journal: verdict, steps with doc links, failures with their fix, metrics against targets."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case md, json, junit }
+
+    @OptionGroup var workspace: WorkspaceOptions
+
+    @Argument(help: ArgumentHelp("The run id (see drbook runs).", valueName: "run-id"))
+    var runID: String
+
+    @Option(help: "md (Markdown), json, or junit (JUnit XML for CI systems).")
+    var format: Format = .md
+
+    func run() throws {
+        guard let id = RunID(runID) else { throw BadInput("'\(runID)' is not a run id; see drbook runs.") }
+        guard FileManager.default.fileExists(atPath: workspace.store.journal(of: id).path) else {
+            throw BadInput("no run \(runID) in \(workspace.runsDir)/; see drbook runs.")
+        }
+        let report: RunReport
+        do { report = try RunReport.load(id, store: workspace.store) } catch { throw RunFailure(error) }
+        switch format {
+        case .md: print(report.markdown(), terminator: "")
+        case .json: print(try report.json())
+        case .junit: print(report.junitXML(), terminator: "")
+        }
+    }
+}

@@ -139,4 +139,24 @@ struct RunbookCLITests {
             #expect(text.contains("[redacted]"))
         }
     }
+
+    @Test("report renders a finished run as Markdown, JSON and JUnit; an unknown run is bad input")
+    func reports() async throws {
+        let (healthy, store, _) = try await generatedStore()
+        _ = healthy
+        let runs = try TemporaryDirectory()
+        let run = try drbook(["run", "verify-backups", "--param", "store=\(store)", "--runs-dir", runs.url.path] + workspaceArguments)
+        #expect(run.status == 0)
+        let id = try #require(try FileManager.default.contentsOfDirectory(atPath: runs.url.path).first)
+        let markdown = try drbook(["report", id, "--runs-dir", runs.url.path])
+        #expect(markdown.status == 0)
+        #expect(markdown.stdout.contains("# Run report: verify-backups — PASSED"))
+        #expect(markdown.stdout.contains("docs/dr/alerting.md#every-monitoring-volume-has-data"))
+        let json = try drbook(["report", id, "--runs-dir", runs.url.path, "--format", "json"])
+        #expect((try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) != nil)
+        let junit = try drbook(["report", id, "--runs-dir", runs.url.path, "--format", "junit"])
+        #expect(junit.stdout.contains("<testsuite name=\"verify-backups\" tests=\"1\" failures=\"0\""))
+        let missing = try drbook(["report", "20200101T000000Z-0000", "--runs-dir", runs.url.path])
+        #expect(missing.status == 2)
+    }
 }
