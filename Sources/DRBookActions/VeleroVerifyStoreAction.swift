@@ -92,12 +92,15 @@ struct VeleroVerifyStoreAction: Action {
         if case let .directory(path) = location { return DirectoryBackupStore(root: path) }
 
         let process = environment.processEnvironment
-        guard let endpointText = inputs.string("endpoint") ?? process["AWS_ENDPOINT_URL_S3"] ?? process["AWS_ENDPOINT_URL"] else {
+        let resolved: URL?
+        do {
+            resolved = try S3Endpoint.resolve(inputs.string("endpoint"), environment: process)
+        } catch {
+            throw ActionError(error.what, fix: error.fix)
+        }
+        guard let endpoint = resolved else {
             throw ActionError("an s3:// store needs the endpoint of the S3 API", subject: location.description,
                               fix: "give input 'endpoint' (for R2: https://ACCOUNT_ID.r2.cloudflarestorage.com) or set AWS_ENDPOINT_URL_S3")
-        }
-        guard let endpoint = URL(string: endpointText), let scheme = endpoint.scheme, ["http", "https"].contains(scheme), endpoint.host != nil else {
-            throw ActionError("endpoint '\(endpointText)' is not an http(s) URL", fix: "write it as https://HOST[:PORT]")
         }
         let credentials: S3Credentials
         do {

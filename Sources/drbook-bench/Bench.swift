@@ -15,18 +15,6 @@ struct Bench: AsyncParsableCommand {
     )
 }
 
-/// A fast deterministic generator, so runs are comparable.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 struct Generate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Write a tar.gz of many small JSON entries, like a Velero backup tarball.")
 
@@ -36,7 +24,7 @@ struct Generate: AsyncParsableCommand {
 
     func run() throws {
         let writer = try TarGzWriter(path: output, compressionLevel: level)
-        var random = SplitMix64(state: 42)
+        var random = SplitMix64(seed: 42)
         let target = Int64(sizeMib) << 20
         let kinds = ["pods", "persistentvolumeclaims", "configmaps", "secrets", "services", "events.k8s.io"]
         var entries = 0

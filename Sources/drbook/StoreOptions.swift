@@ -16,14 +16,7 @@ struct StoreOptions: ParsableArguments {
 
     private var addressing: S3Addressing { virtualHostedStyle ? .virtualHost : .path }
 
-    private func endpointURL() throws -> URL? {
-        let environment = ProcessInfo.processInfo.environment
-        guard let text = endpoint ?? environment["AWS_ENDPOINT_URL_S3"] ?? environment["AWS_ENDPOINT_URL"] else { return nil }
-        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-            throw BadInput("--endpoint '\(text)' is not an http(s) URL; write it as https://HOST[:PORT].")
-        }
-        return url
-    }
+    private func endpointURL() throws -> URL? { try S3Endpoint.resolve(endpoint) }
 
     func client(bucket: String) throws -> S3Client {
         guard let url = try endpointURL() else {
