@@ -13,6 +13,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // The sandbox's HTTP server: small, no SwiftNIO (a clean build stays short).
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         .systemLibrary(
@@ -37,10 +39,17 @@ let package = Package(
         .target(name: "DRBookObjectStore", dependencies: ["DRBookHTTP"]),
         .target(name: "DRBookKube", dependencies: ["DRBookHTTP", "DRBookProcess", "Yams"]),
         .target(name: "DRBookVelero", dependencies: ["DRBookHTTP", "DRBookObjectStore", "DRBookArchive"]),
+        // SOPS files, age-key decryption through the sops binary, secret validators.
+        .target(name: "DRBookSecrets", dependencies: ["DRBookProcess", "DRBookDigest", "DRBookHTTP", "Yams"]),
+        // The simulated cluster, store and monitors for tests and `drbook demo`.
+        .target(name: "DRBookSandbox", dependencies: [
+            "DRBookKube", "DRBookVelero", "DRBookObjectStore", "DRBookArchive", "DRBookHTTP",
+            .product(name: "FlyingFox", package: "FlyingFox"),
+        ]),
         // The runbook engine: format, loader, lint, expressions. It imports no system module.
         .target(name: "DRBookRunbook", dependencies: ["DRBookDigest", "Yams"]),
         // The actions: the only glue between the engine and the systems.
-        .target(name: "DRBookActions", dependencies: ["DRBookRunbook", "DRBookHTTP", "DRBookObjectStore", "DRBookVelero", "DRBookProcess"]),
+        .target(name: "DRBookActions", dependencies: ["DRBookRunbook", "DRBookHTTP", "DRBookObjectStore", "DRBookVelero", "DRBookProcess", "DRBookKube", "DRBookSecrets"]),
         .executableTarget(
             name: "drbook",
             dependencies: [
@@ -50,6 +59,9 @@ let package = Package(
                 "DRBookVelero",
                 "DRBookRunbook",
                 "DRBookActions",
+                "DRBookKube",
+                "DRBookSecrets",
+                "DRBookSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,7 +87,9 @@ let package = Package(
         .testTarget(name: "DRBookRunbookTests", dependencies: ["DRBookRunbook", "DRBookDigest"]),
         .testTarget(name: "DRBookActionsTests", dependencies: ["DRBookActions", "DRBookTestSupport"]),
         .testTarget(name: "DRBookVeleroTests", dependencies: ["DRBookVelero", "DRBookTestSupport"]),
-        .testTarget(name: "DRBookKubeTests", dependencies: ["DRBookKube", "DRBookTestSupport"]),
+        .testTarget(name: "DRBookKubeTests", dependencies: ["DRBookKube", "DRBookSandbox", "DRBookTestSupport"]),
+        .testTarget(name: "DRBookSecretsTests", dependencies: ["DRBookSecrets", "DRBookTestSupport"]),
+        .testTarget(name: "DRBookSandboxTests", dependencies: ["DRBookSandbox", "DRBookKube", "DRBookTestSupport"]),
         .testTarget(name: "DRBookCLITests", dependencies: ["drbook", "DRBookArchive", "DRBookVelero", "DRBookTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
