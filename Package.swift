@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "DRBookArchive", dependencies: ["CArchive"]),
         .target(name: "DRBookObjectStore", dependencies: ["DRBookHTTP"]),
         .target(name: "DRBookKube", dependencies: ["DRBookHTTP", "DRBookProcess", "Yams"]),
-        .target(name: "DRBookVelero", dependencies: ["DRBookHTTP", "DRBookObjectStore", "DRBookArchive"]),
+        .target(name: "DRBookVelero", dependencies: ["DRBookHTTP", "DRBookObjectStore", "DRBookArchive", "DRBookKube"]),
         // SOPS files, age-key decryption through the sops binary, secret validators.
         .target(name: "DRBookSecrets", dependencies: ["DRBookProcess", "DRBookDigest", "DRBookHTTP", "Yams"]),
         // The simulated cluster, store and monitors for tests and `drbook demo`.
@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "DRBookRunbookTests", dependencies: ["DRBookRunbook", "DRBookDigest"]),
         .testTarget(name: "DRBookActionsTests", dependencies: ["DRBookActions", "DRBookTestSupport"]),
         .testTarget(name: "DRBookVeleroTests", dependencies: ["DRBookVelero", "DRBookTestSupport"]),
-        .testTarget(name: "DRBookKubeTests", dependencies: ["DRBookKube", "DRBookSandbox", "DRBookTestSupport"]),
+        .testTarget(name: "DRBookKubeTests", dependencies: ["DRBookKube", "DRBookTestSupport"]),
         .testTarget(name: "DRBookSecretsTests", dependencies: ["DRBookSecrets", "DRBookTestSupport"]),
         .testTarget(name: "DRBookSandboxTests", dependencies: ["DRBookSandbox", "DRBookKube", "DRBookTestSupport"]),
         .testTarget(name: "DRBookCLITests", dependencies: ["drbook", "DRBookArchive", "DRBookVelero", "DRBookTestSupport"]),

@@ -1,3 +1,4 @@
+import DRBookKube
 import Foundation
 
 // The fields drbook needs of Velero's objects, with Velero's JSON names
@@ -33,25 +34,6 @@ public struct BackupPhase: RawRepresentable, Codable, Sendable, Hashable, Custom
     public var isTerminal: Bool { [.completed, .partiallyFailed, .failed, .failedValidation].contains(self) }
     /// Terminal and holding data a restore can use (PartiallyFailed only with care).
     public var isRestorable: Bool { self == .completed || self == .partiallyFailed }
-}
-
-public struct ObjectMeta: Codable, Sendable, Equatable {
-    public var name: String
-    public var namespace: String?
-    public var uid: String?
-    public var labels: [String: String]?
-    public var annotations: [String: String]?
-    public var creationTimestamp: Date?
-
-    public init(name: String, namespace: String? = nil, uid: String? = nil, labels: [String: String]? = nil,
-                annotations: [String: String]? = nil, creationTimestamp: Date? = nil) {
-        self.name = name
-        self.namespace = namespace
-        self.uid = uid
-        self.labels = labels
-        self.annotations = annotations
-        self.creationTimestamp = creationTimestamp
-    }
 }
 
 /// `backups/<n>/velero-backup.json`.
