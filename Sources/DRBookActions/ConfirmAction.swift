@@ -11,11 +11,15 @@ struct ConfirmAction: Action {
             InputSpec("assumeYes", .bool, description: "Answer yes without asking (for unattended runs). Default: false."),
         ],
         mutates: false, idempotent: true,
+        operatorStep: OperatorStep(.question, answeredByInput: "assumeYes"),
         doc: """
-            Shows the question and lets the run go on only with a yes. An action cannot ask \
-            the terminal itself, so today the step **fails with "needs an operator"** unless it \
-            is given `assumeYes: true`; the step's log then says the answer was assumed, never \
-            that someone gave it. Under `--dry-run` the question is shown and the step passes.
+            Asks the question and lets the run go on only with a yes. On a terminal, drbook asks \
+            before the step; `yes` lets it pass, anything else stops the run (exit 3, \
+            resumable). Without a terminal the step **fails with "needs an operator"** unless the \
+            run has `--yes` (which answers every question and confirms every destructive step in \
+            advance) or the step has `assumeYes: true`. The operator's answer, or the flag's, is \
+            journaled as a decision, and the step's log says whether an operator gave it or it was assumed. Under `--dry-run` \
+            the question is shown and the step passes.
 
             To guard a step that changes things, prefer marking that step `destructive: true`: \
             the engine then shows exactly what it will touch and asks on the terminal (or \
@@ -30,11 +34,22 @@ struct ConfirmAction: Action {
             context.log("(dry run: the operator would be asked this)")
             return [:]
         }
-        guard inputs.bool("assumeYes") == true else {
-            throw ActionError("needs an operator: \(message)", subject: "step \(context.stepID)",
-                              fix: "answer it yourself, then resume the run with assumeYes: true on this step")
+        if inputs.bool("assumeYes") == true {
+            context.log("answered yes by assumption (assumeYes: true); no operator was asked in this run")
+            return [:]
         }
-        context.log("answered yes by assumption (assumeYes: true); no operator was asked in this run")
+        switch context.operatorAnswer {
+        case .givenByOperator:
+            context.log("the operator answered yes")
+        case let .assumed(flag):
+            context.log("answered yes by assumption (\(flag)); no operator was asked in this run")
+        case nil:
+            throw ActionError("needs an operator: \(message)", subject: "step \(context.stepID)",
+                              fix: "answer it yourself, then resume the run from a terminal, or with --yes (assumeYes: true on this step)")
+        }
         return [:]
     }
+
+    /// The question, shown to the operator when they are asked.
+    func plan(_ inputs: ActionInputs) -> [String] { [inputs.string("message") ?? ""] }
 }

@@ -12,15 +12,16 @@ struct ManualAction: Action {
                       description: "Treat the step as done without asking (for unattended runs, after doing it beforehand). Default: false."),
         ],
         mutates: false, idempotent: true,
+        operatorStep: OperatorStep(.workByHand, answeredByInput: "assumeDone"),
         doc: """
-            Shows the instructions (they go to the console and the journal) and needs the \
-            operator to say the work is done. An action cannot ask the terminal itself, so \
-            today the step **fails with "needs an operator"** unless the step is given \
-            `assumeDone: true` — which the run's `--assume-manual-done` option is meant to \
-            set for every `manual` step. Do the work, then resume the run (`drbook resume \
-            RUN_ID`) with that option; the passed step's log says the completion was assumed, \
-            never that someone confirmed it. Under `--dry-run` the instructions are shown and \
-            the step passes.
+            Shows the instructions and waits for the operator to say the work is done. On a \
+            terminal, drbook prints them before the step and asks; typing `done` lets the step \
+            pass, anything else stops the run (exit 3, resumable). Without a terminal nobody can \
+            answer, so the step **fails with "needs an operator"** — unless the run was started \
+            (or resumed) with `--assume-manual-done`, or the step has `assumeDone: true`. The \
+            operator's answer, or the flag's, is journaled as a decision, and the step's log \
+            says whether an operator confirmed the work or it was assumed. Under `--dry-run` the instructions \
+            are shown and the step passes.
 
             `manual` is read-only as far as drbook can tell: whatever the instructions change, \
             the operator changes. Put such a step after the checks that tell whether it is needed.
@@ -33,13 +34,26 @@ struct ManualAction: Action {
             context.log("(dry run: the operator would be asked to do this)")
             return [:]
         }
-        guard inputs.bool("assumeDone") == true else {
+        if inputs.bool("assumeDone") == true {
+            context.log("assumed done (assumeDone: true); no operator confirmed it in this run")
+            return [:]
+        }
+        switch context.operatorAnswer {
+        case .givenByOperator:
+            context.log("the operator said it is done")
+        case let .assumed(flag):
+            context.log("assumed done (\(flag)); no operator confirmed it in this run")
+        case nil:
             throw ActionError("needs an operator: \(Self.headline(instructions))",
                               subject: "step \(context.stepID)",
-                              fix: "do what the instructions above say, then resume the run with --assume-manual-done (assumeDone: true on this step)")
+                              fix: "do what the instructions above say, then resume the run from a terminal to say so, or with --assume-manual-done")
         }
-        context.log("assumed done (assumeDone: true); no operator confirmed it in this run")
         return [:]
+    }
+
+    /// The instructions, shown to the operator when they are asked whether the work is done.
+    func plan(_ inputs: ActionInputs) -> [String] {
+        (inputs.string("instructions") ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 
     /// The first non-empty line, without Markdown heading marks, shortened.

@@ -10,6 +10,9 @@ public struct ActionContext: Sendable {
     /// True during --dry-run; only actions that change nothing run then.
     public let dryRun: Bool
     public let clock: RunClock
+    /// For an operator step (`ActionDescriptor.operatorStep`): who gave its answer before it ran,
+    /// nil when nobody did (no terminal, no flag) and the action must fail with "needs an operator".
+    public let operatorAnswer: OperatorAnswer?
     private let report: @Sendable (ActionReport) -> Void
 
     /// `report` receives every line, progress update and metric; tests of single actions pass their own.
@@ -18,12 +21,14 @@ public struct ActionContext: Sendable {
         attempt: Int = 1,
         dryRun: Bool = false,
         clock: RunClock = .system,
+        operatorAnswer: OperatorAnswer? = nil,
         report: @escaping @Sendable (ActionReport) -> Void
     ) {
         self.stepID = stepID
         self.attempt = attempt
         self.dryRun = dryRun
         self.clock = clock
+        self.operatorAnswer = operatorAnswer
         self.report = report
     }
 
@@ -50,6 +55,14 @@ public struct ActionContext: Sendable {
 
     /// Sleeps on the run's clock; throws when the step is cancelled.
     public func sleep(for duration: Duration) async throws { try await clock.sleep(duration) }
+}
+
+/// Who answered an operator step, so the action's log can say so truthfully.
+public enum OperatorAnswer: Sendable, Equatable {
+    /// The operator, on the terminal.
+    case givenByOperator
+    /// A flag answered in advance (`--assume-manual-done`, `--yes`); nobody was asked.
+    case assumed(flag: String)
 }
 
 /// Everything an action reports while it runs.

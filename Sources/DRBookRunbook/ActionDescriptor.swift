@@ -11,6 +11,9 @@ public struct ActionDescriptor: Sendable {
     public var mutates: Bool
     /// Whether running it twice has the same effect as once, so resume may repeat it without asking.
     public var idempotent: Bool
+    /// Set for steps only a person can complete (`manual`, `confirm`): the engine asks on the
+    /// terminal, or takes the answer from a flag, before the action runs.
+    public var operatorStep: OperatorStep?
     /// Longer Markdown text for docs/actions.md.
     public var doc: String
 
@@ -21,6 +24,7 @@ public struct ActionDescriptor: Sendable {
         outputs: [OutputSpec] = [],
         mutates: Bool = false,
         idempotent: Bool = true,
+        operatorStep: OperatorStep? = nil,
         doc: String = ""
     ) {
         self.name = name
@@ -29,12 +33,32 @@ public struct ActionDescriptor: Sendable {
         self.outputs = outputs
         self.mutates = mutates
         self.idempotent = idempotent
+        self.operatorStep = operatorStep
         self.doc = doc
     }
 
     public func input(named name: String) -> InputSpec? { inputs.first { $0.name == name } }
 
     public func output(named name: String) -> OutputSpec? { outputs.first { $0.name == name } }
+}
+
+/// What a step only a person can complete asks of them, and which input answers in advance.
+public struct OperatorStep: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// Work done by hand; the operator says when it is done (`--assume-manual-done` says so in advance).
+        case workByHand
+        /// A yes/no question (`--yes` answers yes in advance).
+        case question
+    }
+
+    public var kind: Kind
+    /// A bool input that, when true on the step, gives the answer in advance (`assumeDone`, `assumeYes`).
+    public var answeredByInput: String
+
+    public init(_ kind: Kind, answeredByInput: String) {
+        self.kind = kind
+        self.answeredByInput = answeredByInput
+    }
 }
 
 public struct InputSpec: Sendable {

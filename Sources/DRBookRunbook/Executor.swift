@@ -7,8 +7,13 @@ public struct ExecutorConfiguration: Sendable {
     public var store: RunStore
     public var prompt: any ConfirmationPrompt
     public var observer: any ExecutionObserver
-    /// --yes: destructive steps run without asking.
+    /// --yes: destructive steps run without asking, and `confirm` questions are answered yes.
+    /// It does not answer for a step a crash left unfinished: that needs `unfinishedSteps`.
     public var assumeYes: Bool
+    /// --assume-manual-done: `manual` steps count as done without asking.
+    public var assumeManualDone: Bool
+    /// --rerun-unfinished / --skip-unfinished: what a resume does with a mutating step that started and never finished.
+    public var unfinishedSteps: UnfinishedStepPolicy
     /// --dry-run: see `DryRunPlan` for what runs.
     public var dryRun: Bool
     /// What `env.X` reads.
@@ -22,6 +27,8 @@ public struct ExecutorConfiguration: Sendable {
     public var cancellationGrace: Duration
     public var user: String
     public var host: String
+    /// Keeps a second process from running or resuming the same run at the same time.
+    public var runLock: any RunLocking
 
     public init(
         registry: ActionRegistry,
@@ -29,6 +36,8 @@ public struct ExecutorConfiguration: Sendable {
         prompt: any ConfirmationPrompt = NoTerminalPrompt(),
         observer: any ExecutionObserver = SilentObserver(),
         assumeYes: Bool = false,
+        assumeManualDone: Bool = false,
+        unfinishedSteps: UnfinishedStepPolicy = .ask,
         dryRun: Bool = false,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         secretEnvironmentNames: Set<String> = [],
@@ -36,13 +45,16 @@ public struct ExecutorConfiguration: Sendable {
         maxConcurrency: Int = 4,
         cancellationGrace: Duration = .seconds(5),
         user: String? = nil,
-        host: String? = nil
+        host: String? = nil,
+        runLock: any RunLocking = NoRunLock()
     ) {
         self.registry = registry
         self.store = store
         self.prompt = prompt
         self.observer = observer
         self.assumeYes = assumeYes
+        self.assumeManualDone = assumeManualDone
+        self.unfinishedSteps = unfinishedSteps
         self.dryRun = dryRun
         self.environment = environment
         self.secretEnvironmentNames = secretEnvironmentNames
@@ -51,6 +63,7 @@ public struct ExecutorConfiguration: Sendable {
         self.cancellationGrace = cancellationGrace
         self.user = user ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
         self.host = host ?? ProcessInfo.processInfo.hostName
+        self.runLock = runLock
     }
 }
 
@@ -84,10 +97,12 @@ public enum ExecutorError: Error, Sendable, Equatable, CustomStringConvertible {
     case journal(JournalError)
     /// `resume` refused: unknown run, changed runbook, nothing left to do. Exit 2.
     case cannotResume(String)
+    /// Another process is running or resuming the run. Exit 2: nothing was done.
+    case locked(RunLockError)
 
     public var exitCode: Int32 {
         switch self {
-        case .badInput, .cannotResume: return 2
+        case .badInput, .cannotResume, .locked: return 2
         case .journal: return 1
         }
     }
@@ -97,6 +112,7 @@ public enum ExecutorError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .badInput(error): return error.description
         case let .journal(error): return error.description
         case let .cannotResume(message): return message
+        case let .locked(error): return error.description
         }
     }
 }
@@ -123,9 +139,18 @@ public struct Executor: Sendable {
         let redactor = makeRedactor(request.runbook, params)
         let runID = configuration.store.newRunID(at: configuration.clock.now())
         var journal: Journal?
+        var lease: (any RunLease)?
+        defer { lease?.release() }
         if !configuration.dryRun {
+            let url = configuration.store.journal(of: runID)
             do {
-                journal = try Journal.create(at: configuration.store.journal(of: runID))
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            } catch {
+                throw .journal(JournalError(url: url, "cannot create the run folder: \(error.localizedDescription)"))
+            }
+            lease = try lock(runID, command: "run")
+            do {
+                journal = try Journal.create(at: url)
             } catch {
                 throw .journal(error)
             }
@@ -170,12 +195,19 @@ public struct Executor: Sendable {
     ///
     /// Finished steps are not run again (their non-secret outputs come from the
     /// journal); read-only steps whose secret outputs later steps need are run
-    /// again; a mutating step that started and never finished runs again only
-    /// if the operator says so (or --yes), unless its action is idempotent.
+    /// again; a mutating step that started and never finished is run again or
+    /// skipped as completed only as the operator says (on the terminal, or
+    /// with `unfinishedSteps`), unless its action is idempotent.
     /// Non-secret params keep the values the run started with; secret ones,
     /// never journaled, must be given again.
     public func resume(runID: RunID, _ request: RunRequest) async throws(ExecutorError) -> RunOutcome {
         let url = configuration.store.journal(of: runID)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw .cannotResume("there is no run \(runID) in \(configuration.store.root.path); `drbook runs` lists the runs")
+        }
+        // Held from before the journal is read until the resume ends: a second resume must not see the same unfinished steps.
+        let lease = try lock(runID, command: "resume")
+        defer { lease.release() }
         let contents: JournalReader.Contents
         do {
             contents = try JournalReader.read(url)
@@ -206,6 +238,17 @@ public struct Executor: Sendable {
             runbook: request.runbook, configuration: configuration, recorder: recorder,
             params: params.values, resume: analysis.state)
         return await loop.execute(runID: runID, journal: url.path)
+    }
+
+    private func lock(_ runID: RunID, command: String) throws(ExecutorError) -> any RunLease {
+        let holder = RunLockHolder(
+            pid: ProcessInfo.processInfo.processIdentifier, host: configuration.host, user: configuration.user,
+            command: command, since: configuration.clock.now())
+        do {
+            return try configuration.runLock.acquire(runID, directory: configuration.store.directory(of: runID), holder: holder)
+        } catch {
+            throw .locked(error)
+        }
     }
 
     /// Param problems quote the values given; those of secret params must not reach the terminal.

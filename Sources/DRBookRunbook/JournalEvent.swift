@@ -134,21 +134,32 @@ public struct JournalEvent: Sendable, Equatable, Codable {
     public struct Decision: Sendable, Equatable, Codable {
         public enum Answer: String, Sendable, Codable {
             case confirmed, denied
-            /// Nobody could answer: no terminal and no --yes.
+            /// Nobody could answer: no terminal and no flag answering in advance.
             case unanswered
+            /// An unfinished step is run again.
+            case rerun
+            /// The work is done: an unfinished step completed before the run stopped (not run again),
+            /// or a `manual` step's work by hand.
+            case done
         }
 
         public enum Source: String, Sendable, Codable {
             case `operator`
             /// --yes
             case assumeYes
+            /// --rerun-unfinished
+            case rerunUnfinished
+            /// --skip-unfinished
+            case skipUnfinished
+            /// --assume-manual-done
+            case assumeManualDone
             case nobody
         }
 
         public var stepID: String
         public var answer: Answer
         public var by: Source
-        /// Why it was asked: a destructive step, or one that started and did not finish before a resume.
+        /// Why it was asked: a destructive step, one that started and did not finish before a resume, work by hand, a question.
         public var reason: String
         /// What the step will touch, from the action's plan.
         public var touches: [String]

@@ -11,10 +11,10 @@ struct ResumeState: Sendable {
 
     /// Steps that finished (passed, or skipped by `when`) and are not run again.
     var restored: [String: Restored]
-    /// Steps that started and never finished (killed, or interrupted mid-action).
-    var unfinished: Set<String>
+    /// Steps that started and never finished (killed, or interrupted mid-action), with when they last started.
+    var unfinished: [String: Date]
 
-    static let fresh = ResumeState(restored: [:], unfinished: [])
+    static let fresh = ResumeState(restored: [:], unfinished: [:])
 
     func restoredInOrder(_ runbook: Runbook) -> [String] {
         runbook.allSteps.map(\.id.value).filter { restored[$0] != nil }
@@ -122,26 +122,24 @@ struct ResumeAnalysis {
 private struct JournalHistory {
     var status: [String: StepStatus] = [:]
     var outputs: [String: [String: Value]] = [:]
-    var unfinished: Set<String> = []
-    private var inFlight: Set<String> = []
+    var unfinished: [String: Date] = [:]
     /// The verdict of the last run-end, unless a resume came after it.
     var lastVerdict: RunVerdict?
 
     mutating func apply(_ event: JournalEvent) {
         switch event.kind {
         case let .stepStart(start):
-            inFlight.insert(start.stepID)
-            unfinished.insert(start.stepID)
+            unfinished[start.stepID] = event.time
             status[start.stepID] = nil
             outputs[start.stepID] = [:]
         case let .stepOutput(output) where !output.secret:
             outputs[output.stepID, default: [:]][output.name] = output.value
         case let .stepEnd(end):
-            inFlight.remove(end.stepID)
             status[end.stepID] = end.status
-            // A step aborted before its action ran leaves any earlier unfinished attempt unfinished.
-            if end.started || end.status == .skipped {
-                if end.status == .aborted { unfinished.insert(end.stepID) } else { unfinished.remove(end.stepID) }
+            // A step aborted before its action ran leaves any earlier unfinished attempt unfinished;
+            // one interrupted mid-action stays unfinished (its start time is already recorded).
+            if (end.started || end.status == .skipped) && end.status != .aborted {
+                unfinished[end.stepID] = nil
             }
         case let .runEnd(end):
             lastVerdict = end.verdict

@@ -6,6 +6,8 @@ struct PreparedStep: Sendable {
     var action: any Action
     var descriptor: ActionDescriptor
     var inputs: ActionInputs
+    /// For an operator step: who answered before it ran (nil: nobody could).
+    var operatorAnswer: OperatorAnswer? = nil
 
     var id: String { step.id.value }
 }
@@ -89,7 +91,9 @@ struct StepRunner: Sendable {
         let gate = ReportGate()
         let recorder = self.recorder
         let stepID = prepared.id
-        let context = ActionContext(stepID: stepID, attempt: attempt, dryRun: dryRun, clock: clock) { report in
+        let context = ActionContext(
+            stepID: stepID, attempt: attempt, dryRun: dryRun, clock: clock, operatorAnswer: prepared.operatorAnswer
+        ) { report in
             // An action abandoned after a timeout may keep reporting; its step has ended, so that is dropped.
             guard gate.isOpen else { return }
             switch report {

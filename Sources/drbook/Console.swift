@@ -75,18 +75,57 @@ final class ConsoleObserver: ExecutionObserver, @unchecked Sendable {
     }
 }
 
-/// Asks on the terminal before a step that changes things; refuses to guess without one.
+/// Asks on the terminal: before a step that changes things, for work by hand, for a yes/no
+/// question, and about a step a crash left unfinished. Refuses to guess without a terminal.
 struct TerminalPrompt: ConfirmationPrompt {
     var isInteractive: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
 
     func confirm(_ request: ConfirmationRequest) async -> Bool {
+        var text = Self.describe(request)
+        switch request.reason {
+        case .destructive, .unfinishedBeforeResume:
+            text += "Type 'yes' to run it, anything else to stop: "
+        case .workByHand:
+            text += "Type 'done' once the work is done, anything else to stop: "
+        case .question:
+            text += "Type 'yes' to go on, anything else to stop: "
+        }
+        let expected = request.reason == .workByHand ? "done" : "yes"
+        return Self.ask(text) == expected
+    }
+
+    func decideUnfinished(_ request: ConfirmationRequest) async -> UnfinishedStepAnswer {
+        let text = Self.describe(request) + """
+            Did it complete? Check what it touches, then type
+              'skip'   it completed: do not run it again
+              'rerun'  it did not run, or not completely: run it again
+              anything else to stop here (resume later)
+            : 
+            """
+        switch Self.ask(text) {
+        case "skip": return .skip
+        case "rerun": return .rerun
+        default: return .stop
+        }
+    }
+
+    private static func describe(_ request: ConfirmationRequest) -> String {
         var text = "\n\(request.explanation).\n"
         if !request.touches.isEmpty {
-            text += "It will touch:\n" + request.touches.map { "  - \($0)" }.joined(separator: "\n") + "\n"
+            let heading: String
+            switch request.reason {
+            case .destructive, .unfinishedBeforeResume: heading = "It touches:"
+            case .workByHand: heading = "Instructions:"
+            case .question: heading = "Question:"
+            }
+            text += heading + "\n" + request.touches.map { "  \($0)" }.joined(separator: "\n") + "\n"
         }
-        text += "Type 'yes' to run it, anything else to stop: "
+        return text
+    }
+
+    private static func ask(_ text: String) -> String? {
         FileHandle.standardOutput.write(Data(text.utf8))
-        return readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes"
+        return readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
     }
 }
 

@@ -4,8 +4,11 @@ import Foundation
 
 /// Options shared by `run` and `resume`.
 struct ExecutionOptions: ParsableArguments {
-    @Flag(help: "Confirm every destructive step in advance.")
+    @Flag(help: "Confirm every destructive step and answer yes to every `confirm` question in advance. Does not answer for a step a crash left unfinished (see resume).")
     var yes = false
+
+    @Flag(help: "Count every `manual` step as done without asking (do the work beforehand); journaled as a decision. Without it and without a terminal, a manual step fails with \"needs an operator\".")
+    var assumeManualDone = false
 
     @Option(name: [.short, .long], help: "Console output: text, or json (one journal event per line).")
     var output: OutputFormat = .text
@@ -13,13 +16,15 @@ struct ExecutionOptions: ParsableArguments {
     @Flag(help: "No colour (also when NO_COLOR is set or output is not a terminal).")
     var noColor = false
 
-    func executor(_ workspace: WorkspaceOptions, dryRun: Bool = false) -> Executor {
+    func executor(_ workspace: WorkspaceOptions, dryRun: Bool = false, unfinishedSteps: UnfinishedStepPolicy = .ask) -> Executor {
         let observer = ConsoleObserver(mode: output == .json ? .json : .text, color: useColor(noColor))
         let environment = ProcessInfo.processInfo.environment
         return Executor(ExecutorConfiguration(registry: workspace.registry, store: workspace.store, prompt: TerminalPrompt(),
-                                              observer: observer, assumeYes: yes, dryRun: dryRun, environment: environment,
+                                              observer: observer, assumeYes: yes, assumeManualDone: assumeManualDone,
+                                              unfinishedSteps: unfinishedSteps, dryRun: dryRun, environment: environment,
                                               secretEnvironmentNames: Set(environment.keys.filter(isSecretName)),
-                                              user: environment["USER"] ?? environment["LOGNAME"] ?? userName()))
+                                              user: environment["USER"] ?? environment["LOGNAME"] ?? userName(),
+                                              runLock: FileRunLock()))
     }
 }
 
@@ -73,7 +78,16 @@ struct RunCommand: AsyncParsableCommand {
 struct ResumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume",
-        abstract: "Continue an interrupted or failed run; completed steps are not repeated, unfinished mutating steps are asked about."
+        abstract: "Continue an interrupted or failed run; completed steps are not repeated, unfinished mutating steps are asked about.",
+        discussion: """
+        A mutating step that started before the run stopped and never finished may have done \
+        all, part or none of its work; only a person can tell. On a terminal drbook names the \
+        step, what it touches and when it started, and asks: it completed (skip it), it did not \
+        (run it again), or stop. Without a terminal the resume stops before the step (exit 3) \
+        unless --skip-unfinished or --rerun-unfinished answers in advance; --yes does not. \
+        The answer is journaled as a decision. Steps whose action is idempotent are simply \
+        run again. Only one process may run or resume a run at a time.
+        """
     )
 
     @OptionGroup var workspace: WorkspaceOptions
@@ -85,9 +99,21 @@ struct ResumeCommand: AsyncParsableCommand {
     @Option(name: .customLong("param"), help: ArgumentHelp("Secret params must be given again (they were never journaled).", valueName: "k=v"))
     var params: [String] = []
 
+    @Flag(help: "An unfinished mutating step completed before the run stopped: do not run it again (it counts as skipped).")
+    var skipUnfinished = false
+
+    @Flag(help: "An unfinished mutating step did not complete: run it again.")
+    var rerunUnfinished = false
+
+    func validate() throws {
+        if skipUnfinished && rerunUnfinished {
+            throw ValidationError("--skip-unfinished and --rerun-unfinished contradict each other; give the one that says what happened to the unfinished step.")
+        }
+    }
+
     func run() async throws {
         guard let id = RunID(runID) else { throw BadInput("'\(runID)' is not a run id; see drbook runs.") }
-        let executor = execution.executor(workspace)
+        let executor = execution.executor(workspace, unfinishedSteps: skipUnfinished ? .skip : rerunUnfinished ? .rerun : .ask)
         let params = self.params
         let profile = try workspace.profile()
         let outcome = try await cancellingOnInterrupt { () async throws -> RunOutcome in

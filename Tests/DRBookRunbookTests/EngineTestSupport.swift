@@ -108,6 +108,24 @@ struct IdempotentCountAction: Action {
     func plan(_ inputs: ActionInputs) -> [String] { ["ensure a line in \(inputs.string("file") ?? "?")"] }
 }
 
+/// Work by hand, like `manual`: passes only when someone (or a flag) answered before it ran.
+struct ByHandAction: Action {
+    static let descriptor = ActionDescriptor(
+        name: "test.byHand", summary: "Work by hand.",
+        inputs: [InputSpec("instructions", .string, required: true), InputSpec("assumeDone", .bool)],
+        operatorStep: OperatorStep(.workByHand, answeredByInput: "assumeDone"))
+
+    let log: CallLog
+
+    func run(_ inputs: ActionInputs, _ context: ActionContext) async throws -> ActionOutputs {
+        log.add("test.byHand", context.stepID, inputs)
+        guard context.operatorAnswer != nil || inputs.bool("assumeDone") == true else { throw ActionError("needs an operator") }
+        return [:]
+    }
+
+    func plan(_ inputs: ActionInputs) -> [String] { [inputs.string("instructions") ?? ""] }
+}
+
 /// Fails its first `times` calls (per step), then succeeds.
 struct FailAction: Action {
     static let descriptor = ActionDescriptor(
@@ -245,11 +263,20 @@ final class ScriptedPrompt: ConfirmationPrompt, @unchecked Sendable {
     let isInteractive: Bool
     private let lock = NSLock()
     private var answers: [Bool]
+    private var unfinishedAnswers: [UnfinishedStepAnswer]
     private var asked: [ConfirmationRequest] = []
 
-    init(interactive: Bool = true, answers: [Bool] = []) {
+    init(interactive: Bool = true, answers: [Bool] = [], unfinished: [UnfinishedStepAnswer] = []) {
         self.isInteractive = interactive
         self.answers = answers
+        self.unfinishedAnswers = unfinished
+    }
+
+    func decideUnfinished(_ request: ConfirmationRequest) async -> UnfinishedStepAnswer {
+        lock.withLock {
+            asked.append(request)
+            return unfinishedAnswers.isEmpty ? .stop : unfinishedAnswers.removeFirst()
+        }
     }
 
     func confirm(_ request: ConfirmationRequest) async -> Bool {
@@ -294,15 +321,18 @@ final class EngineFixture: @unchecked Sendable {
         ActionRegistry([
             EchoAction(log: log), CountAction(log: log), IdempotentCountAction(log: log), FailAction(log: log),
             SleepAction(log: log, gauge: gauge), ProgressAction(), BlockAction(log: log, started: blockStarted),
+            ByHandAction(log: log),
         ])
     }
 
     func executor(
-        prompt: any ConfirmationPrompt = NoTerminalPrompt(), assumeYes: Bool = false, dryRun: Bool = false,
+        prompt: any ConfirmationPrompt = NoTerminalPrompt(), assumeYes: Bool = false, assumeManualDone: Bool = false,
+        unfinishedSteps: UnfinishedStepPolicy = .ask, dryRun: Bool = false,
         environment: [String: String] = [:], secretEnvironmentNames: Set<String> = []
     ) -> Executor {
         Executor(ExecutorConfiguration(
-            registry: registry, store: store, prompt: prompt, observer: observer, assumeYes: assumeYes, dryRun: dryRun,
+            registry: registry, store: store, prompt: prompt, observer: observer, assumeYes: assumeYes,
+            assumeManualDone: assumeManualDone, unfinishedSteps: unfinishedSteps, dryRun: dryRun,
             environment: environment, secretEnvironmentNames: secretEnvironmentNames,
             cancellationGrace: .milliseconds(500), user: "tester", host: "testhost"))
     }

@@ -111,38 +111,95 @@ struct ResumeTests {
         try kept.write(to: url, atomically: true, encoding: .utf8)
     }
 
-    @Test("a mutating step that started but never finished is not re-run silently: the operator is asked")
+    @Test("an unfinished mutating step is not re-run silently: the operator is told which step, what it touches and when it started")
     func unfinishedMutatingStepAsks() async throws {
         let fixture = try EngineFixture()
         let request = try fixture.request(Self.mutatingRunbook)
         let first = try await fixture.executor(assumeYes: true).run(request)
         try killedDuring("change", fixture, first)
         #expect(fixture.countLines.count == 1)
+        let startedAt = try #require(try fixture.journal(first).compactMap { event -> Date? in
+            if case let .stepStart(start) = event.kind, start.stepID == "change" { return event.time } else { return nil }
+        }.last)
 
-        let prompt = ScriptedPrompt(answers: [false])
-        let denied = try await fixture.executor(prompt: prompt).resume(runID: first.runID, request)
-        #expect(denied.exitCode == 3)
+        let prompt = ScriptedPrompt(unfinished: [.stop])
+        let stopped = try await fixture.executor(prompt: prompt).resume(runID: first.runID, request)
+        #expect(stopped.exitCode == 3)
+        #expect(stopped.verdict == .stopped)
         #expect(fixture.countLines.count == 1)
-        let request0 = try #require(prompt.requests.first)
+        let asked = try #require(prompt.requests.first)
         #expect(prompt.requests.count == 1)
-        #expect(request0.stepID == "change")
-        #expect(request0.reason == .unfinishedBeforeResume)
-        #expect(request0.explanation.contains("never finished"))
+        #expect(asked.stepID == "change")
+        #expect(asked.reason == .unfinishedBeforeResume)
+        #expect(asked.startedAt == startedAt)
+        #expect(asked.touches == ["append '?' to \(fixture.countFile)"])
+        #expect(asked.explanation.contains("never finished"))
+        #expect(asked.explanation.contains(JournalTime.format(startedAt)))
         #expect(fixture.log.count("check") == 1)
+        #expect(try fixture.journal(stopped).decisions.last.map { [$0.answer.rawValue, $0.by.rawValue] } == ["denied", "operator"])
+    }
 
-        // Without a terminal and without --yes it stops (exit 3) and still does not repeat the change.
-        let unattended = try await fixture.executor(prompt: NoTerminalPrompt()).resume(runID: first.runID, request)
-        #expect(unattended.verdict == .needsConfirmation)
-        #expect(unattended.exitCode == 3)
+    @Test("without a terminal, resume stops before an unfinished step (exit 3) even with --yes, and says which flags answer")
+    func unfinishedWithoutTerminal() async throws {
+        let fixture = try EngineFixture()
+        let request = try fixture.request(Self.mutatingRunbook)
+        let first = try await fixture.executor(assumeYes: true).run(request)
+        try killedDuring("change", fixture, first)
+        let outcome = try await fixture.executor(prompt: NoTerminalPrompt(), assumeYes: true).resume(runID: first.runID, request)
+        #expect(outcome.verdict == .needsConfirmation)
+        #expect(outcome.exitCode == 3)
         #expect(fixture.countLines.count == 1)
+        let message = try #require(outcome.message)
+        #expect(message.contains("step 'change'"))
+        #expect(message.contains("--skip-unfinished"))
+        #expect(message.contains("--rerun-unfinished"))
+        let decision = try #require(try fixture.journal(outcome).decisions.last)
+        #expect(decision.answer == .unanswered)
+        #expect(decision.by == .nobody)
+    }
 
-        // Accepting runs it again, knowingly.
-        let accepting = ScriptedPrompt(answers: [true])
-        let accepted = try await fixture.executor(prompt: accepting).resume(runID: first.runID, request)
-        #expect(accepted.verdict == .passed)
-        #expect(accepting.requests.map(\.reason) == [.unfinishedBeforeResume])
-        #expect(fixture.countLines.count == 2)
-        #expect(fixture.log.count("after") == 2)
+    @Test("the operator's three answers: rerun runs it again, skip counts it as done without running it, stop stops", arguments: [
+        (UnfinishedStepAnswer.rerun, 2, RunVerdict.passed, JournalEvent.Decision.Answer.rerun),
+        (UnfinishedStepAnswer.skip, 1, RunVerdict.passed, JournalEvent.Decision.Answer.done),
+        (UnfinishedStepAnswer.stop, 1, RunVerdict.stopped, JournalEvent.Decision.Answer.denied),
+    ])
+    func operatorAnswers(answer: UnfinishedStepAnswer, effects: Int, verdict: RunVerdict, journaled: JournalEvent.Decision.Answer) async throws {
+        let fixture = try EngineFixture()
+        let request = try fixture.request(Self.mutatingRunbook)
+        let first = try await fixture.executor(assumeYes: true).run(request)
+        try killedDuring("change", fixture, first)
+        let resumed = try await fixture.executor(prompt: ScriptedPrompt(unfinished: [answer])).resume(runID: first.runID, request)
+        #expect(resumed.verdict == verdict)
+        #expect(fixture.countLines.count == effects)
+        let events = try fixture.journal(resumed)
+        let decision = try #require(events.decisions.last)
+        #expect(decision.stepID == "change")
+        #expect(decision.answer == journaled)
+        #expect(decision.by == .operator)
+        if answer == .skip {
+            #expect(resumed.status(of: "change") == .skipped)
+            #expect(events.stepEnd("change")?.reason?.contains("said it completed") == true)
+            #expect(fixture.log.count("after") == 2)
+        }
+    }
+
+    @Test("--skip-unfinished and --rerun-unfinished answer without a terminal, and the decision names the flag", arguments: [
+        (UnfinishedStepPolicy.skip, 1, JournalEvent.Decision.Source.skipUnfinished),
+        (UnfinishedStepPolicy.rerun, 2, JournalEvent.Decision.Source.rerunUnfinished),
+    ])
+    func flagsAnswer(policy: UnfinishedStepPolicy, effects: Int, source: JournalEvent.Decision.Source) async throws {
+        let fixture = try EngineFixture()
+        let request = try fixture.request(Self.mutatingRunbook)
+        let first = try await fixture.executor(assumeYes: true).run(request)
+        try killedDuring("change", fixture, first)
+        let resumed = try await fixture.executor(prompt: NoTerminalPrompt(), unfinishedSteps: policy).resume(runID: first.runID, request)
+        #expect(resumed.verdict == .passed)
+        #expect(fixture.countLines.count == effects)
+        #expect(try fixture.journal(resumed).decisions.last?.by == source)
+        // A step skipped as done stays done: another resume finds nothing to do.
+        await #expect(throws: ExecutorError.self) {
+            try await fixture.executor(unfinishedSteps: policy).resume(runID: first.runID, request)
+        }
     }
 
     @Test("a completed mutating step is never repeated by a resume")
