@@ -1,16 +1,18 @@
 import DRBookRunbook
 import Foundation
 
-/// Renders a run as it happens: one line per finished step (status, title, duration)
-/// for people, or every journal event as one JSON line for machines. Events arrive
-/// already redacted by the engine.
+/// Shows a run as it happens: for people, the `ConsoleRenderer`'s lines (one per finished step)
+/// and, on a terminal, its status line redrawn in place ten times a second; for machines, every
+/// journal event as one JSON line. Events arrive already redacted by the engine.
 final class ConsoleObserver: ExecutionObserver, @unchecked Sendable {
     enum Mode { case text, json }
 
     private let mode: Mode
-    private let color: Bool
     private let lock = NSLock()
-    private var titles: [String: String] = [:]
+    private var renderer: ConsoleRenderer
+    /// Set on a terminal: redraws the status line.
+    private var timer: DispatchSourceTimer?
+    private var statusShown: String?
     private let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -18,61 +20,85 @@ final class ConsoleObserver: ExecutionObserver, @unchecked Sendable {
         return encoder
     }()
 
-    init(mode: Mode, color: Bool) {
+    /// `live`: stdout is a terminal that can redraw a line (see `liveStatus`).
+    init(mode: Mode, color: Bool, live: Bool) {
         self.mode = mode
-        self.color = color
+        renderer = ConsoleRenderer(color: color)
+        guard live, mode == .text else { return }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "drbook.console"))
+        timer.schedule(deadline: .now(), repeating: .milliseconds(Int(ConsoleRenderer.frameInterval * 1000)))
+        timer.setEventHandler { [weak self] in self?.redraw() }
+        timer.resume()
+        self.timer = timer
     }
 
     func record(_ event: JournalEvent) {
         lock.lock()
         defer { lock.unlock() }
         if mode == .json {
-            if let data = try? encoder.encode(event) { emit(String(decoding: data, as: UTF8.self)) }
+            if let data = try? encoder.encode(event) { write(String(decoding: data, as: UTF8.self) + "\n") }
             return
         }
-        switch event.kind {
-        case let .runStart(start):
-            emit("Run \(start.runID) of \(start.runbook)")
-        case let .runResume(resume):
-            emit("Resuming: \(resume.restored.count) finished step(s) kept\(resume.rerun.isEmpty ? "" : ", re-running \(resume.rerun.joined(separator: ", ")) for their secret outputs")")
-        case let .stepStart(start):
-            titles[start.stepID] = start.title
-        case let .stepLog(log):
-            emit("    \(log.line)")
-        case let .stepEnd(end):
-            let title = titles[end.stepID] ?? end.stepID
-            let symbol: String
-            switch end.status {
-            case .passed: symbol = paint("✔", 32)
-            case .failed: symbol = paint("✘", 31)
-            case .skipped: symbol = paint("–", 33)
-            case .aborted: symbol = paint("■", 33)
-            }
-            var line = "\(symbol) \(title) (\(String(format: "%.1f", end.durationSeconds)) s)"
-            if let reason = end.reason, end.status != .passed { line += ": \(reason)" }
-            emit(line)
-            if let error = end.error { emit("    \(error)") }
-            if let fix = end.fix { emit("    Fix: \(fix)") }
-        case let .decision(decision):
-            emit("    operator: \(decision.answer.rawValue)")
-        case let .runEnd(end):
-            emit("Verdict: \(end.verdict.rawValue)\(end.message.map { " — \($0)" } ?? "")")
-        case .stepProgress, .stepMetric, .stepOutput:
-            break
+        let lines = renderer.lines(for: event)
+        if !lines.isEmpty {
+            clearStatus()
+            write(lines.map { $0 + "\n" }.joined())
+        }
+        if case .runEnd = event.kind {
+            timer?.cancel()
+            timer = nil
+        } else if timer != nil {
+            drawStatus()
         }
     }
 
     func planned(_ plan: DryRunPlan) {
         lock.lock()
         defer { lock.unlock() }
-        for line in plan.lines { emit(line) }
+        clearStatus()
+        write(plan.lines.map { $0 + "\n" }.joined())
     }
 
-    private func paint(_ text: String, _ code: Int) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
-
-    private func emit(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    private func redraw() {
+        lock.lock()
+        defer { lock.unlock() }
+        drawStatus()
     }
+
+    /// Call with the lock held.
+    private func drawStatus() {
+        let line = renderer.statusLine(at: Date(), width: terminalWidth())
+        guard line != statusShown else { return }
+        if let line {
+            write("\r\u{1B}[2K" + line)
+        } else {
+            clearStatus()
+        }
+        statusShown = line
+    }
+
+    /// Call with the lock held.
+    private func clearStatus() {
+        guard statusShown != nil else { return }
+        write("\r\u{1B}[2K")
+        statusShown = nil
+    }
+
+    private func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+/// Whether stdout can show a status line redrawn in place: a terminal that is not `TERM=dumb`.
+func liveStatus() -> Bool {
+    isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+}
+
+/// The terminal's width in columns (80 when it cannot be asked).
+func terminalWidth() -> Int {
+    var size = winsize()
+    if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+    return Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 80
 }
 
 /// Asks on the terminal: before a step that changes things, for work by hand, for a yes/no

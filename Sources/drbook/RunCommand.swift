@@ -17,7 +17,7 @@ struct ExecutionOptions: ParsableArguments {
     var noColor = false
 
     func executor(_ workspace: WorkspaceOptions, dryRun: Bool = false, unfinishedSteps: UnfinishedStepPolicy = .ask) -> Executor {
-        let observer = ConsoleObserver(mode: output == .json ? .json : .text, color: useColor(noColor))
+        let observer = ConsoleObserver(mode: output == .json ? .json : .text, color: useColor(noColor), live: liveStatus())
         let environment = ProcessInfo.processInfo.environment
         return Executor(ExecutorConfiguration(registry: workspace.registry, store: workspace.store, prompt: TerminalPrompt(),
                                               observer: observer, assumeYes: yes, assumeManualDone: assumeManualDone,
