@@ -202,6 +202,21 @@ struct ResumeTests {
         }
     }
 
+    @Test("a run killed after its last step but before its run-end resumes to passed without running anything")
+    func killedBeforeRunEnd() async throws {
+        let fixture = try EngineFixture()
+        let request = try fixture.request(Self.mutatingRunbook)
+        let first = try await fixture.executor(assumeYes: true).run(request)
+        let url = fixture.store.journal(of: first.runID)
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+        #expect(lines.last?.contains("\"type\":\"run-end\"") == true)
+        try (lines.dropLast().joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        let resumed = try await fixture.executor().resume(runID: first.runID, request)
+        #expect(resumed.verdict == .passed)
+        #expect(fixture.countLines.count == 1)
+        #expect(fixture.log.steps == ["check", "change", "after"])
+    }
+
     @Test("a completed mutating step is never repeated by a resume")
     func completedMutatingStepNotRepeated() async throws {
         let fixture = try EngineFixture()
