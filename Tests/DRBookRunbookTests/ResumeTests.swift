@@ -139,6 +139,31 @@ struct ResumeTests {
         #expect(try fixture.journal(stopped).decisions.last.map { [$0.answer.rawValue, $0.by.rawValue] } == ["denied", "operator"])
     }
 
+    @Test("the question about an unfinished step shows what it touches with secrets redacted")
+    func unfinishedQuestionRedacted() async throws {
+        let fixture = try EngineFixture()
+        let request = try fixture.request(runbookYAML("""
+              - id: change
+                uses: test.count
+                destructive: true
+                with:
+                  file: COUNT
+                  token: ${{ params.token }}
+            """, params: """
+              token:
+                type: string
+                secret: true
+            """), params: ["token=tok-UNFINISHED-77a1"])
+        let first = try await fixture.executor(assumeYes: true).run(request)
+        try killedDuring("change", fixture, first)
+        let prompt = ScriptedPrompt(unfinished: [.stop])
+        _ = try await fixture.executor(prompt: prompt).resume(runID: first.runID, request)
+        let asked = try #require(prompt.requests.first)
+        #expect(asked.touches.contains("authenticate with [redacted]"))
+        #expect(!asked.touches.joined().contains("tok-UNFINISHED"))
+        #expect(!(try fixture.journalText(first)).contains("tok-UNFINISHED"))
+    }
+
     @Test("without a terminal, resume stops before an unfinished step (exit 3) even with --yes, and says which flags answer")
     func unfinishedWithoutTerminal() async throws {
         let fixture = try EngineFixture()
