@@ -99,10 +99,10 @@ struct ResumeCommand: AsyncParsableCommand {
     @Option(name: .customLong("param"), help: ArgumentHelp("Secret params must be given again (they were never journaled).", valueName: "k=v"))
     var params: [String] = []
 
-    @Flag(help: "An unfinished mutating step completed before the run stopped: do not run it again (it counts as skipped).")
+    @Flag(help: "Unfinished mutating steps completed before the run stopped: do not run them again (they count as skipped). Answers for every unfinished step; on a terminal, without it, each is asked about.")
     var skipUnfinished = false
 
-    @Flag(help: "An unfinished mutating step did not complete: run it again.")
+    @Flag(help: "Unfinished mutating steps did not complete: run them again. Answers for every unfinished step.")
     var rerunUnfinished = false
 
     func validate() throws {
