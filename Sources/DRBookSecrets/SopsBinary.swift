@@ -19,6 +19,11 @@ public struct SopsBinary: Sendable {
                               timeout: Duration = .seconds(60)) throws(SopsError) -> SopsBinary {
         var environment = environment
         environment["SOPS_DISABLE_VERSION_CHECK"] = "1"
+        // An empty key variable means "not set" to a person, but sops 3.11 panics on an empty
+        // SOPS_AGE_SSH_PRIVATE_KEY_FILE (slice bounds out of range): pass only real values.
+        for (name, value) in environment where name.hasPrefix("SOPS_AGE_") && value.isEmpty {
+            environment[name] = nil
+        }
         let name = explicitPath ?? "sops"
         guard let executable = ChildProcess.locate(name, path: environment["PATH"]) ,
               FileManager.default.isExecutableFile(atPath: executable) else {

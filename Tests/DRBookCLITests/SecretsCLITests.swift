@@ -1,0 +1,135 @@
+import DRBookTestSupport
+import Foundation
+import Testing
+
+/// A platform Secret encrypted by the real sops for a fresh age key, and what `drbook` needs to find (or not find) that key.
+private struct CLISecretFixture {
+    static let webhook = "https://hooks.slack.com/services/T0CLITEST/B0CLITEST/Hq2wE4rT6yU8iO0pA1sD3fG5"
+    static let heartbeat = "https://hc-ping.com/0b7e6c1a-2d3f-4a5b-8c9d-0e1f2a3b4c5d"
+
+    let directory: TemporaryDirectory
+    let key: AgeTestKey
+    let file: String
+
+    init(heartbeat: String? = Self.heartbeat) throws {
+        directory = try TemporaryDirectory()
+        key = try AgeTestKey.generate(in: directory)
+        let heartbeatLine = heartbeat.map { "  alertmanager_heartbeat_url: \($0)\n" } ?? ""
+        file = try sopsEncrypt("apiVersion: v1\nkind: Secret\nmetadata:\n  name: variables-cluster\nstringData:\n  alertmanager_webhook_url: \(Self.webhook)\n\(heartbeatLine)",
+                               name: "variables-cluster-secret.enc.yaml", recipients: [key.recipient], in: directory)
+        try FileManager.default.createDirectory(atPath: directory.path("home"), withIntermediateDirectories: true)
+    }
+
+    /// drbook's environment: this fixture's key (or none), and a home without sops keys.
+    func environment(withKey: Bool = true) -> [String: String] {
+        var environment = ["HOME": directory.path("home"), "SOPS_AGE_KEY": "", "SOPS_AGE_KEY_CMD": "", "XDG_CONFIG_HOME": "",
+                           "SOPS_AGE_KEY_FILE": withKey ? key.path : ""]
+        environment["SOPS_AGE_SSH_PRIVATE_KEY_FILE"] = ""
+        return environment
+    }
+
+    static let keys = ["--key", "stringData.alertmanager_webhook_url", "--key", "stringData.alertmanager_heartbeat_url"]
+}
+
+private func expectNoSecretsInOutput(_ result: CLIResult, sourceLocation: SourceLocation = #_sourceLocation) {
+    for secret in [CLISecretFixture.webhook, CLISecretFixture.heartbeat] {
+        let path = URLComponents(string: secret)!.path
+        for form in [secret, path, Data(secret.utf8).base64EncodedString(), secret.replacingOccurrences(of: "/", with: "\\/")] {
+            #expect(!result.all.contains(form), "a secret value appears in drbook's output", sourceLocation: sourceLocation)
+        }
+    }
+}
+
+/// The checklist line of `subject` (columns are padded to the longest key, so lines are matched by parts).
+private func checklistLine(_ output: String, _ tag: String, _ subject: String) -> String? {
+    output.split(separator: "\n").map(String.init).first { $0.hasPrefix(tag) && $0.dropFirst(tag.count).trimmingCharacters(in: .whitespaces).hasPrefix(subject + " ") }
+}
+
+@Suite("drbook secrets check: the checklist and its exit status")
+struct SecretsCLITests {
+    @Test("with the key: every line decrypted and valid, exit 0, no value printed")
+    func passesWithKey() throws {
+        let fixture = try CLISecretFixture()
+        let result = try drbook(["secrets", "check", "--file", fixture.file] + CLISecretFixture.keys, environment: fixture.environment())
+        #expect(result.status == 0, "\(result.all)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("[ok]") && $0.contains("stringData.alertmanager_webhook_url") && $0.contains("decrypted: valid slack-webhook https://hooks.slack.com/… (77 characters)") })
+        #expect(lines.contains { $0.hasPrefix("[ok]") && $0.contains("stringData.alertmanager_heartbeat_url") && $0.contains("decrypted: valid heartbeat-url https://hc-ping.com/…") })
+        #expect(result.stdout.contains("recipients: age \(fixture.key.recipient)"))
+        #expect(result.stdout.contains("Verdict: PASSED (2 keys: 2 passed, 0 failed)"))
+        expectNoSecretsInOutput(result)
+    }
+
+    @Test("without a key: encrypted keys pass, a missing key fails with its fix, exit 1")
+    func missingKeyWithoutAgeKey() throws {
+        let fixture = try CLISecretFixture(heartbeat: nil)
+        let result = try drbook(["secrets", "check", "--file", fixture.file] + CLISecretFixture.keys, environment: fixture.environment(withKey: false))
+        #expect(result.status == 1, "\(result.all)")
+        #expect(checklistLine(result.stdout, "[ok]", "stringData.alertmanager_webhook_url")?.hasSuffix("encrypted (str, 77 bytes)") == true)
+        #expect(checklistLine(result.stdout, "[FAIL]", "stringData.alertmanager_heartbeat_url")?.hasSuffix("missing: stringData has no key 'alertmanager_heartbeat_url'") == true)
+        #expect(result.stdout.contains("fix: set it with drbook secrets set stringData.alertmanager_heartbeat_url --file \(fixture.file)"))
+        #expect(checklistLine(result.stdout, "[warn]", "decryption") != nil)
+        #expect(result.stdout.contains("Verdict: FAILED (2 keys: 1 passed, 1 failed)"))
+    }
+
+    @Test("a placeholder and a wrong key each exit 1 with the reason, never the value")
+    func failures() throws {
+        let placeholder = try CLISecretFixture(heartbeat: "https://example.invalid/no-heartbeat-configured")
+        let result = try drbook(["secrets", "check", "--file", placeholder.file] + CLISecretFixture.keys, environment: placeholder.environment())
+        #expect(result.status == 1, "\(result.all)")
+        #expect(result.stdout.contains("decrypted: https://example.invalid/… (47 characters) is the placeholder default"))
+        expectNoSecretsInOutput(result)
+
+        let other = try AgeTestKey.generate(in: placeholder.directory, name: "other.txt")
+        var environment = placeholder.environment()
+        environment["SOPS_AGE_KEY_FILE"] = other.path
+        let wrong = try drbook(["secrets", "check", "--file", placeholder.file] + CLISecretFixture.keys, environment: environment)
+        #expect(wrong.status == 1)
+        #expect(checklistLine(wrong.stdout, "[FAIL]", "decryption") != nil)
+        #expect(wrong.stdout.contains("no age identity in reach can decrypt the file (it is encrypted for \(placeholder.key.recipient))"))
+        expectNoSecretsInOutput(wrong)
+    }
+
+    @Test("-o json prints the report with verdicts and redacted forms only")
+    func json() throws {
+        let fixture = try CLISecretFixture()
+        let result = try drbook(["secrets", "check", "--file", fixture.file, "-o", "json"] + CLISecretFixture.keys, environment: fixture.environment())
+        #expect(result.status == 0, "\(result.all)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let keys = try #require(object["keys"] as? [[String: Any]])
+        #expect(keys.map { $0["verdict"] as? String } == ["passed", "passed"])
+        #expect((keys[0]["value"] as? [String: Any])?["redacted"] as? String == "https://hooks.slack.com/… (77 characters)")
+        expectNoSecretsInOutput(result)
+    }
+
+    @Test("a file that is not SOPS-encrypted fails (exit 1) and says so; bad arguments exit 2")
+    func notSopsAndBadInput() throws {
+        let fixture = try CLISecretFixture()
+        let plain = fixture.directory.path("plain.yaml")
+        try Data("stringData:\n  alertmanager_webhook_url: x\n".utf8).write(to: URL(fileURLWithPath: plain))
+        let notSops = try drbook(["secrets", "check", "--file", plain], environment: fixture.environment())
+        #expect(notSops.status == 1, "\(notSops.all)")
+        #expect(notSops.stdout.contains("the file is not SOPS-encrypted"))
+        #expect(notSops.stdout.contains("fix: encrypt it with sops encrypt --in-place"))
+
+        let missing = try drbook(["secrets", "check", "--file", fixture.directory.path("nope.enc.yaml")], environment: fixture.environment())
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("does not exist"))
+        let badKey = try drbook(["secrets", "check", "--file", fixture.file, "--key", "stringData.x=email"], environment: fixture.environment())
+        #expect(badKey.status == 2)
+        #expect(badKey.stderr.contains("'email' is not a value format"))
+    }
+
+    @Test("the platform's local file without a key: webhook encrypted (but short), heartbeat missing")
+    func platformFixture() throws {
+        let path = try PlatformFixtures.path("sops/local-variables-cluster-secret.enc.yaml")
+        let directory = try TemporaryDirectory()
+        let result = try drbook(["secrets", "check", "--file", path] + CLISecretFixture.keys,
+                                environment: ["HOME": directory.path("home"), "SOPS_AGE_KEY_FILE": "", "SOPS_AGE_KEY": "", "XDG_CONFIG_HOME": ""])
+        #expect(result.status == 1, "\(result.all)")
+        #expect(checklistLine(result.stdout, "[warn]", "stringData.alertmanager_webhook_url")?.hasSuffix("encrypted (str, 42 bytes)") == true)
+        #expect(result.stdout.contains("note: its length (42 bytes) is short for a Slack incoming-webhook URL (usually 70+)"))
+        #expect(checklistLine(result.stdout, "[FAIL]", "stringData.alertmanager_heartbeat_url")?.contains("missing") == true)
+        #expect(result.stdout.contains("written by sops 3.12.2"))
+    }
+}
