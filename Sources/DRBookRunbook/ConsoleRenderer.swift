@@ -49,7 +49,7 @@ public struct ConsoleRenderer: Sendable {
             return ["    \(log.line)"]
         case let .stepEnd(end):
             running.removeAll { $0.id == end.stepID }
-            var line = "\(symbol(end.status)) \(titles[end.stepID] ?? end.stepID) (\(String(format: "%.1f", end.durationSeconds)) s)"
+            var line = "\(symbol(end.status)) \(end.title ?? titles[end.stepID] ?? end.stepID) (\(String(format: "%.1f", end.durationSeconds)) s)"
             if let reason = end.reason, end.status != .passed { line += ": \(reason)" }
             var lines = [line]
             if let error = end.error { lines.append("    \(error)") }

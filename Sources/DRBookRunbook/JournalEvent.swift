@@ -129,6 +129,8 @@ public struct JournalEvent: Sendable, Equatable, Codable {
         public var reason: String?
         /// Whether the action had started when the step ended (false for steps aborted before they ran).
         public var started: Bool
+        /// For a step that never started (no step-start carries its title): what the console shows.
+        public var title: String? = nil
     }
 
     public struct Decision: Sendable, Equatable, Codable {
@@ -294,6 +296,7 @@ extension JournalEvent {
             payload.error = payload.error.map { redactor.redact($0) }
             payload.fix = payload.fix.map { redactor.redact($0) }
             payload.reason = payload.reason.map { redactor.redact($0) }
+            payload.title = payload.title.map { redactor.redact($0) }
             copy.kind = .stepEnd(payload)
         case var .decision(payload):
             payload.reason = redactor.redact(payload.reason)

@@ -81,7 +81,7 @@ struct RunLoop: Sendable {
                 case let .skippedAsDone(reason):
                     recorder.record(.stepEnd(.init(
                         stepID: step.id.value, status: .skipped, durationSeconds: 0, attempts: 0, error: nil, fix: nil,
-                        reason: reason, started: false)))
+                        reason: reason, started: false, title: step.title)))
                     state.outputs[step.id.value] = [:]
                     state.summaries[step.id.value] = StepResultSummary(stepID: step.id.value, status: .skipped, error: nil)
                 }
@@ -144,7 +144,7 @@ struct RunLoop: Sendable {
             if !holds {
                 recorder.record(.stepEnd(.init(
                     stepID: id, status: .skipped, durationSeconds: 0, attempts: 0, error: nil, fix: nil,
-                    reason: "its when condition is false", started: false)))
+                    reason: "its when condition is false", started: false, title: step.title)))
                 plan(step, descriptor, group, .skipped, inputs: ActionInputs(), note: "its when condition is false", &state)
                 return .skipped
             }
@@ -278,7 +278,8 @@ struct RunLoop: Sendable {
         let id = step.id.value
         recorder.record(.stepEnd(.init(
             stepID: id, status: .failed, durationSeconds: 0, attempts: 0, error: message,
-            fix: "check the step in \(runbook.file); `drbook lint` finds most such problems before a run", reason: nil, started: false)))
+            fix: "check the step in \(runbook.file); `drbook lint` finds most such problems before a run", reason: nil, started: false,
+            title: step.title)))
         let shown = redactor.redact(message)
         state.summaries[id] = StepResultSummary(stepID: id, status: .failed, error: shown)
         state.firstFailure = state.firstFailure ?? "step '\(id)' failed: \(shown)"
@@ -296,7 +297,8 @@ struct RunLoop: Sendable {
     private func abort(_ step: Step, because reason: String, _ state: inout Progress) {
         let id = step.id.value
         recorder.record(.stepEnd(.init(
-            stepID: id, status: .aborted, durationSeconds: 0, attempts: 0, error: nil, fix: nil, reason: reason, started: false)))
+            stepID: id, status: .aborted, durationSeconds: 0, attempts: 0, error: nil, fix: nil, reason: reason, started: false,
+            title: step.title)))
         state.summaries[id] = StepResultSummary(stepID: id, status: .aborted, error: nil)
     }
 

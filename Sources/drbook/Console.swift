@@ -151,7 +151,12 @@ struct TerminalPrompt: ConfirmationPrompt {
 
     private static func ask(_ text: String) -> String? {
         FileHandle.standardOutput.write(Data(text.utf8))
-        return readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let line = readLine() else {
+            // End of input: nobody will answer; end the prompt's line so what follows starts on its own.
+            FileHandle.standardOutput.write(Data("\n".utf8))
+            return nil
+        }
+        return line.trimmingCharacters(in: .whitespaces).lowercased()
     }
 }
 

@@ -33,6 +33,14 @@ struct ConsoleRendererTests {
             == ["✘ Restore (2.0 s)", "    restore failed", "    Fix: look at velero restore logs"])
     }
 
+    @Test("a step that never started (aborted, skipped) is shown by the title its step-end carries")
+    func neverStarted() {
+        var renderer = ConsoleRenderer(color: false)
+        let end = event(.stepEnd(.init(stepID: "look", status: .aborted, durationSeconds: 0, attempts: 0, error: nil, fix: nil,
+                                       reason: "step 'a' failed", started: false, title: "Look at Grafana")), at: 1)
+        #expect(renderer.lines(for: end) == ["■ Look at Grafana (0.0 s): step 'a' failed"])
+    }
+
     @Test("a step shorter than two seconds never gets a status line; a longer one does, with spinner and elapsed time")
     func statusAfterTwoSeconds() throws {
         var renderer = ConsoleRenderer(color: false)
