@@ -25,6 +25,8 @@ public enum BuiltinActions {
             WaitAction(),
             // Velero
             VeleroVerifyStoreAction(environment: environment),
+            // SOPS
+            SopsKeysSetAction(environment: environment),
         ])
     }
 }

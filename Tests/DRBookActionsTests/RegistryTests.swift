@@ -73,15 +73,25 @@ let everyActionRunbook = """
         with:
           message: Go on with the restore?
           assumeYes: false
+      - id: secrets-set
+        title: The alerting secrets are set in git
+        uses: sops.keysSet
+        with:
+          file: k8s/clusters/prod/bootstrap/variables-cluster-secret.enc.yaml
+          keys: [stringData.alertmanager_webhook_url, "stringData.alertmanager_heartbeat_url=heartbeat-url"]
+          decrypt: auto
+          placeholdersFrom: [k8s/bases/infrastructure/controllers/kube-prometheus-stack/helm-release.yaml]
+          placeholders: ["https://example.invalid/no-webhook-configured"]
+          pingEndpoints: ["https://hc.example.org/ping/"]
     """
 
 @Suite("the registry declares every built-in action completely")
 struct RegistryTests {
     let registry = BuiltinActions.registry()
 
-    @Test("it holds the generic actions and velero.verifyStore")
+    @Test("it holds the generic actions, velero.verifyStore and sops.keysSet")
     func names() {
-        #expect(registry.names == ["confirm", "exec", "http.probe", "manual", "velero.verifyStore", "wait"])
+        #expect(registry.names == ["confirm", "exec", "http.probe", "manual", "sops.keysSet", "velero.verifyStore", "wait"])
     }
 
     @Test("a runbook using every action and every input lints with no diagnostics")

@@ -1,0 +1,68 @@
+import DRBookActions
+import DRBookRunbook
+import DRBookTestSupport
+import Foundation
+import Testing
+
+@Suite("sops.keysSet: the secrets check as a runbook step")
+struct SopsKeysSetActionTests {
+    static let webhook = "https://hooks.slack.com/services/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"
+
+    struct Fixture {
+        let directory: TemporaryDirectory
+        let key: AgeTestKey
+        let file: String
+
+        init() throws {
+            directory = try TemporaryDirectory()
+            key = try AgeTestKey.generate(in: directory)
+            file = try sopsEncrypt("kind: Secret\nstringData:\n  alertmanager_webhook_url: \(SopsKeysSetActionTests.webhook)\n",
+                                   name: "secret.enc.yaml", recipients: [key.recipient], in: directory)
+        }
+
+        func run(withKey: Bool = true) throws -> ActionRun {
+            let home = directory.path("home")
+            try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+            return ActionRun(environment: ActionEnvironment(processEnvironment: SopsTools.environment(keyFile: withKey ? key.path : nil, home: home)))
+        }
+    }
+
+    @Test("with the key: passes, hands the value to the redactor, logs only its redacted form")
+    func passes() async throws {
+        let fixture = try Fixture()
+        let run = try fixture.run()
+        let outputs = try await run("sops.keysSet", ["file": .string(fixture.file), "keys": strings("stringData.alertmanager_webhook_url")])
+        #expect(outputs["keysChecked"] == .int(1))
+        #expect(outputs["decrypted"] == .bool(true))
+        #expect(outputs["recipients"] == strings(fixture.key.recipient))
+        #expect(run.reports.secrets == [Self.webhook])
+        #expect(run.reports.lines.contains { $0.hasPrefix("[ok] stringData.alertmanager_webhook_url: encrypted (str, 77 bytes); decrypted: valid slack-webhook https://hooks.slack.com/…") })
+        #expect(!run.reports.lines.joined().contains("Kd8fG2hJ4kL6zX8cV0bN1mQ3"))
+    }
+
+    @Test("a missing key fails the step with the key, its position and the fix")
+    func missingKey() async throws {
+        let fixture = try Fixture()
+        let run = try fixture.run(withKey: false)
+        let error = await actionError {
+            try await run("sops.keysSet", ["file": .string(fixture.file), "keys": strings("stringData.alertmanager_heartbeat_url")])
+        }
+        #expect(error?.message.hasPrefix("stringData.alertmanager_heartbeat_url missing: stringData has no key 'alertmanager_heartbeat_url'") == true)
+        #expect(error?.subject == "\(fixture.file):3:5")
+        #expect(error?.fix?.contains("drbook secrets set stringData.alertmanager_heartbeat_url") == true)
+    }
+
+    @Test("a file that is not SOPS and bad inputs fail with what to do")
+    func badInputs() async throws {
+        let fixture = try Fixture()
+        let plain = fixture.directory.path("plain.yaml")
+        try Data("a: b\n".utf8).write(to: URL(fileURLWithPath: plain))
+        let run = try fixture.run()
+        let notSops = await actionError { try await run("sops.keysSet", ["file": .string(plain)]) }
+        #expect(notSops?.message.contains("not SOPS-encrypted") == true)
+        let badMode = await actionError { try await run("sops.keysSet", ["file": .string(fixture.file), "decrypt": .string("maybe")]) }
+        #expect(badMode?.fix == "write auto, required or never")
+        let badKey = await actionError { try await run("sops.keysSet", ["file": .string(fixture.file), "keys": strings("a=email")]) }
+        #expect(badKey?.message.contains("'email' is not a value format") == true)
+    }
+}
