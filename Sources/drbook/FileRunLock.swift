@@ -34,6 +34,16 @@ struct FileRunLock: RunLocking {
         return Lease(descriptor: descriptor)
     }
 
+    /// Who holds the lock of the run in `directory` right now; nil when nobody does (the run
+    /// ended, or its process died). Probes with a shared lock it drops at once.
+    static func currentHolder(of directory: URL) -> RunLockHolder? {
+        let descriptor = open(directory.appendingPathComponent(fileName).path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_SH | LOCK_NB) != 0 else { return nil }
+        return readHolder(descriptor)
+    }
+
     private static func readHolder(_ descriptor: Int32) -> RunLockHolder? {
         var buffer = [UInt8](repeating: 0, count: 4096)
         let count = pread(descriptor, &buffer, buffer.count, 0)

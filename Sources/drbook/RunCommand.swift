@@ -136,7 +136,7 @@ struct RunsCommand: ParsableCommand {
                 rows.append([id.rawValue, "?", "?", "-", "unreadable journal"])
                 continue
             }
-            var runbook = "?", started = "-", verdict = "running or crashed (resumable)", duration = "-"
+            var runbook = "?", started = "-", verdict = "", duration = "-"
             for event in contents.events {
                 switch event.kind {
                 case let .runStart(start):
@@ -145,8 +145,16 @@ struct RunsCommand: ParsableCommand {
                 case let .runEnd(end):
                     verdict = end.verdict.rawValue
                     duration = String(format: "%.1f s", end.durationSeconds)
+                case .runResume:
+                    // A resume after the last run-end: that verdict no longer stands.
+                    duration = "-"
                 default: break
                 }
+            }
+            if duration == "-" {
+                // No run-end (yet): a live process holds the run's lock; otherwise the run died.
+                verdict = FileRunLock.currentHolder(of: store.directory(of: id)).map { "running: drbook \($0.command), pid \($0.pid) on \($0.host)" }
+                    ?? "crashed or killed (resumable)"
             }
             rows.append([id.rawValue, runbook, started, duration, verdict])
         }

@@ -210,7 +210,11 @@ struct ResumeMatrixTests {
         #expect(second.output.contains("run \(id) is in use: drbook run (pid \(first.pid) on \(ProcessInfo.processInfo.hostName)"), "\(second.output)")
         #expect(second.output.contains("has held it since"))
         #expect(run.effects.isEmpty)
+        let listed = try RunningDrbook.run(["runs", "--runs-dir", run.runs], in: run.root)
+        #expect(listed.output.contains("running: drbook run, pid \(first.pid)"), "\(listed.output)")
         try run.killBoth(first, step: group)
+        let crashed = try RunningDrbook.run(["runs", "--runs-dir", run.runs], in: run.root)
+        #expect(crashed.output.contains("crashed or killed (resumable)"), "\(crashed.output)")
         run.release("a", "before")
         try run.resumeToTheEnd(unfinished: "--rerun-unfinished")
     }
