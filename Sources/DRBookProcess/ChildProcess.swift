@@ -18,8 +18,9 @@ import Darwin
 /// since a background group may not read the terminal; then only the program itself is
 /// signalled.
 public struct ChildProcess: Sendable {
-    /// The program's standard input: nothing, or drbook's own (an interactive login).
-    public enum StandardInput: Sendable, Equatable { case null, inherit }
+    /// The program's standard input: nothing, drbook's own (an interactive login), or bytes
+    /// written through a pipe (a secret handed to `sops set --value-stdin`, never in argv).
+    public enum StandardInput: Sendable, Equatable { case null, inherit, bytes(Data) }
 
     /// argv[0] as given (it is what the program sees); `executable` is where it was found.
     public var arguments: [String]
@@ -66,7 +67,7 @@ public struct ChildProcess: Sendable {
     }
 
     /// Whether the program has a process group of its own (everything it starts can be ended).
-    private var ownGroup: Bool { standardInput == .null }
+    private var ownGroup: Bool { standardInput != .inherit }
 
     /// Where `name` is found: a name with a slash is taken as a path; otherwise `PATH` is searched.
     public static func locate(_ name: String, path: String?) -> String? {
@@ -104,17 +105,27 @@ public struct ChildProcess: Sendable {
             close(outPipe[0]); close(outPipe[1])
             throw SpawnFailed(errno: errno)
         }
+        var inPipe: [Int32] = [-1, -1]
+        if case .bytes = standardInput, pipe(&inPipe) != 0 {
+            for fd in outPipe + errPipe { close(fd) }
+            throw SpawnFailed(errno: errno)
+        }
+        let pipes = (outPipe + errPipe + inPipe).filter { $0 >= 0 }
         // Programs spawned meanwhile by other steps must not inherit these ends.
-        for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        for fd in pipes { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         let pid: pid_t
         do {
-            pid = try spawn(stdout: outPipe[1], stderr: errPipe[1])
+            pid = try spawn(stdin: inPipe[0], stdout: outPipe[1], stderr: errPipe[1])
         } catch {
-            for fd in outPipe + errPipe { close(fd) }
+            for fd in pipes { close(fd) }
             throw error
         }
         close(outPipe[1])
         close(errPipe[1])
+        if case let .bytes(data) = standardInput {
+            close(inPipe[0])
+            Self.feed(data, to: inPipe[1])
+        }
 
         let readers = DispatchGroup()
         let stdout = OutputCollector(limit: captureLimit)
@@ -157,11 +168,15 @@ public struct ChildProcess: Sendable {
         return result == pid || (result == -1 && errno == ECHILD)
     }
 
-    private func spawn(stdout: Int32, stderr: Int32) throws -> pid_t {
+    private func spawn(stdin: Int32, stdout: Int32, stderr: Int32) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        if standardInput == .null { posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0) }
+        switch standardInput {
+        case .null: posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        case .bytes: posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+        case .inherit: break
+        }
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr, 2)
         // Close whatever else is open without close-on-exec (glibc ignores EBADF here).
@@ -211,6 +226,28 @@ public struct ChildProcess: Sendable {
         #else
         return posix_spawn_file_actions_addchdir_np(&actions, directory)
         #endif
+    }
+
+    /// Writes the input on a thread of its own (a program may read it only after writing
+    /// output, and a pipe holds 64 KiB), then closes the pipe so the program sees its end.
+    /// SIGPIPE is blocked on that thread: a program that exits unread gives EPIPE, not a crash.
+    private static func feed(_ data: Data, to fd: Int32) {
+        Thread.detachNewThread {
+            var pipeSignal = sigset_t()
+            sigemptyset(&pipeSignal)
+            sigaddset(&pipeSignal, SIGPIPE)
+            pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
+            data.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written < 0, errno == EINTR { continue }
+                    if written <= 0 { break }
+                    offset += written
+                }
+            }
+            close(fd)
+        }
     }
 
     private static func openDescriptors() -> [Int32] {

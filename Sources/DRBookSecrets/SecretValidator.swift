@@ -30,7 +30,7 @@ public struct SecretValidator: Sendable {
         func invalid(_ problem: String, _ fix: String) -> ValueVerdict {
             ValueVerdict(valid: false, format: format.description, redacted: redacted, problem: problem, fix: fix)
         }
-        let setIt = "set the real value with drbook secrets set" + (name.map { " …\($0)" } ?? "")
+        let setIt = "set the real value with drbook secrets set KEY --file FILE"
         if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             return invalid("is empty", setIt)
         }

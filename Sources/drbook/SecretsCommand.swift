@@ -5,8 +5,8 @@ import Foundation
 struct SecretsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "secrets",
-        abstract: "Check the secrets in a SOPS file: set, encrypted, and (with an age key) valid.",
-        subcommands: [SecretsCheck.self]
+        abstract: "Check the secrets in a SOPS file (set, encrypted, valid) and set them safely.",
+        subcommands: [SecretsCheck.self, SecretsSet.self]
     )
 }
 

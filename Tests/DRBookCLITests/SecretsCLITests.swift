@@ -133,3 +133,59 @@ struct SecretsCLITests {
         #expect(result.stdout.contains("written by sops 3.12.2"))
     }
 }
+
+/// Runs the built drbook with `input` on its standard input (a pipe: no terminal).
+private func drbook(_ arguments: [String], input: String, environment: [String: String]) throws -> CLIResult {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("drbook")
+    let executable = FileManager.default.fileExists(atPath: binary.path) ? binary
+        : Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("drbook")
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    let out = Pipe(), err = Pipe(), stdin = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = stdin
+    try process.run()
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try stdin.fileHandleForWriting.close()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    Tools.waitForExit(process, seconds: 120)
+    return CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                     stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+@Suite("drbook secrets set: the value from standard input, validated, confirmed, verified")
+struct SecretsSetCLITests {
+    static let newHeartbeat = "https://hc-ping.com/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+
+    @Test("piped value with --yes: written, verified, then the check passes; the value is never printed")
+    func writes() throws {
+        let fixture = try CLISecretFixture(heartbeat: nil)
+        let result = try drbook(["secrets", "set", "stringData.alertmanager_heartbeat_url", "--file", fixture.file, "--yes"],
+                                input: Self.newHeartbeat + "\n", environment: fixture.environment())
+        #expect(result.status == 0, "\(result.all)")
+        #expect(result.stdout.contains("Added stringData.alertmanager_heartbeat_url in \(fixture.file): https://hc-ping.com/… (56 characters), encrypted by sops"))
+        #expect(!result.all.contains(Self.newHeartbeat) && !result.all.contains("1a2b3c4d-5e6f"))
+        let check = try drbook(["secrets", "check", "--file", fixture.file] + CLISecretFixture.keys, environment: fixture.environment())
+        #expect(check.status == 0, "\(check.all)")
+    }
+
+    @Test("without a terminal and without --yes nothing is written (exit 2); an invalid value exits 2; the file is unchanged")
+    func refuses() throws {
+        let fixture = try CLISecretFixture()
+        let before = try Data(contentsOf: URL(fileURLWithPath: fixture.file))
+        let unconfirmed = try drbook(["secrets", "set", "stringData.alertmanager_heartbeat_url", "--file", fixture.file],
+                                     input: Self.newHeartbeat, environment: fixture.environment())
+        #expect(unconfirmed.status == 2)
+        #expect(unconfirmed.stderr.contains("needs a confirmation and there is no terminal to ask; pass --yes"))
+        let invalid = try drbook(["secrets", "set", "stringData.alertmanager_webhook_url", "--file", fixture.file, "--yes"],
+                                 input: "https://hooks.slack.com/triggers/T0CLITEST/123/abcdef0123456789", environment: fixture.environment())
+        #expect(invalid.status == 2, "\(invalid.all)")
+        #expect(invalid.stderr.contains("Workflow Builder webhook"))
+        #expect(!invalid.stderr.contains("abcdef0123456789"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: fixture.file)) == before)
+    }
+}
