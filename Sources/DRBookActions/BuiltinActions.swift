@@ -27,6 +27,7 @@ public enum BuiltinActions {
             VeleroVerifyStoreAction(environment: environment),
             // SOPS
             SopsKeysSetAction(environment: environment),
+            SopsSetAction(environment: environment),
         ])
     }
 }

@@ -58,7 +58,7 @@ struct SopsKeysSetAction: Action {
             }
         }
         let mode = try decryptMode(inputs.string("decrypt"))
-        let checker = SecretsChecker(environment: environment.processEnvironment, validator: try validator(inputs), mode: mode)
+        let checker = SecretsChecker(environment: environment.processEnvironment, validator: try SopsInputs.validator(inputs), mode: mode)
         // Every decrypted value goes to the run's redactor before anything can print it.
         let learnSecret: @Sendable (String) -> Void = { context.treatAsSecret($0) }
         let report: SecretsReport
@@ -87,8 +87,12 @@ struct SopsKeysSetAction: Action {
         }
         return mode
     }
+}
 
-    private func validator(_ inputs: ActionInputs) throws(ActionError) -> SecretValidator {
+/// Inputs the SOPS actions share.
+enum SopsInputs {
+    /// The validator the inputs describe: placeholders (the platform's default, or the manifests'), extra ping endpoints.
+    static func validator(_ inputs: ActionInputs) throws(ActionError) -> SecretValidator {
         let extra = Placeholders(any: try inputs.strings("placeholders") ?? [])
         var placeholders = Placeholders.platformDefault.merging(extra)
         if let manifests = try inputs.strings("placeholdersFrom"), !manifests.isEmpty {

@@ -83,6 +83,17 @@ let everyActionRunbook = """
           placeholdersFrom: [k8s/bases/infrastructure/controllers/kube-prometheus-stack/helm-release.yaml]
           placeholders: ["https://example.invalid/no-webhook-configured"]
           pingEndpoints: ["https://hc.example.org/ping/"]
+      - id: heartbeat-set
+        title: Set the heartbeat URL in git
+        uses: sops.set
+        destructive: true
+        with:
+          file: k8s/clusters/prod/bootstrap/variables-cluster-secret.enc.yaml
+          key: stringData.alertmanager_heartbeat_url
+          value: ${{ env.HEARTBEAT_URL }}
+          format: heartbeat-url
+          placeholdersFrom: [k8s/bases/infrastructure/controllers/kube-prometheus-stack/helm-release.yaml]
+          pingEndpoints: ["https://hc.example.org/ping/"]
     """
 
 @Suite("the registry declares every built-in action completely")
@@ -91,7 +102,7 @@ struct RegistryTests {
 
     @Test("it holds the generic actions, velero.verifyStore and sops.keysSet")
     func names() {
-        #expect(registry.names == ["confirm", "exec", "http.probe", "manual", "sops.keysSet", "velero.verifyStore", "wait"])
+        #expect(registry.names == ["confirm", "exec", "http.probe", "manual", "sops.keysSet", "sops.set", "velero.verifyStore", "wait"])
     }
 
     @Test("a runbook using every action and every input lints with no diagnostics")
@@ -117,9 +128,9 @@ struct RegistryTests {
         }
     }
 
-    @Test("only exec changes things")
+    @Test("only exec and sops.set change things")
     func mutating() {
-        #expect(registry.catalog.all.filter(\.mutates).map(\.name) == ["exec"])
+        #expect(registry.catalog.all.filter(\.mutates).map(\.name) == ["exec", "sops.set"])
     }
 }
 

@@ -66,3 +66,37 @@ struct SopsKeysSetActionTests {
         #expect(badKey?.message.contains("'email' is not a value format") == true)
     }
 }
+
+@Suite("sops.set: one secret written into a SOPS file from a runbook")
+struct SopsSetActionTests {
+    static let heartbeat = "https://hc-ping.com/2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f"
+
+    @Test("writes the value, registers it as a secret, logs only its redacted form")
+    func writes() async throws {
+        let fixture = try SopsKeysSetActionTests.Fixture()
+        let run = try fixture.run()
+        let outputs = try await run("sops.set", ["file": .string(fixture.file), "key": .string("stringData.alertmanager_heartbeat_url"),
+                                                 "value": .string(Self.heartbeat)])
+        #expect(outputs["added"] == .bool(true))
+        #expect(outputs["redacted"] == .string("https://hc-ping.com/… (56 characters)"))
+        #expect(run.reports.secrets.contains(Self.heartbeat))
+        #expect(run.reports.lines == ["added stringData.alertmanager_heartbeat_url in \(fixture.file): https://hc-ping.com/… (56 characters), verified by decrypting it again"])
+        let check = try await run("sops.keysSet", ["file": .string(fixture.file)])
+        #expect(check["keysChecked"] == .int(2))
+        #expect(run.registry.descriptor(of: "sops.set")?.inputs.first { $0.name == "value" }?.secret == true)
+    }
+
+    @Test("an invalid value fails the step and leaves the file as it was")
+    func refuses() async throws {
+        let fixture = try SopsKeysSetActionTests.Fixture()
+        let before = try Data(contentsOf: URL(fileURLWithPath: fixture.file))
+        let run = try fixture.run()
+        let error = await actionError {
+            try await run("sops.set", ["file": .string(fixture.file), "key": .string("stringData.alertmanager_heartbeat_url"),
+                                       "value": .string("https://example.invalid/no-heartbeat-configured")])
+        }
+        #expect(error?.message.contains("placeholder") == true)
+        #expect(error?.message.hasSuffix("(the file is unchanged)") == true)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: fixture.file)) == before)
+    }
+}
