@@ -1,4 +1,5 @@
 import DRBookHTTP
+import DRBookKube
 import DRBookRunbook
 import Foundation
 
@@ -6,10 +7,14 @@ import Foundation
 public struct ActionEnvironment: Sendable {
     public var http: HTTPClient
     public var processEnvironment: [String: String]
+    /// The cluster, as --kubeconfig / --context / KUBECONFIG or the pod's service account name it.
+    public var kube: KubeConnection
 
-    public init(http: HTTPClient = .shared, processEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(http: HTTPClient = .shared, processEnvironment: [String: String] = ProcessInfo.processInfo.environment,
+                kube: KubeConnection? = nil) {
         self.http = http
         self.processEnvironment = processEnvironment
+        self.kube = kube ?? KubeConnection(access: KubeAccess(environment: processEnvironment))
     }
 }
 
@@ -25,6 +30,11 @@ public enum BuiltinActions {
             WaitAction(),
             // Velero
             VeleroVerifyStoreAction(environment: environment),
+            VeleroLatestBackupAction(environment: environment),
+            VeleroLocationAvailableAction(environment: environment),
+            VeleroScheduleCoversAction(environment: environment),
+            // Kubernetes
+            KubeCanAction(environment: environment),
             // SOPS
             SopsKeysSetAction(environment: environment),
             SopsSetAction(environment: environment),

@@ -88,15 +88,23 @@ public struct Backup: Codable, Sendable, Equatable {
     /// Whether the backup's namespace filter selects `namespace` (`*` and globs
     /// included; an empty inclusion list means all; exclusion wins).
     public func includes(namespace: String) -> Bool {
-        let included = spec.includedNamespaces ?? []
-        let excluded = spec.excludedNamespaces ?? []
-        if excluded.contains(where: { NamespacePattern.matches($0, namespace) }) { return false }
-        return included.isEmpty || included.contains { NamespacePattern.matches($0, namespace) }
+        Self.includes(namespace: namespace, included: spec.includedNamespaces, excluded: spec.excludedNamespaces)
     }
 
     /// The exclusion entry that drops `namespace`, if any.
     public func exclusion(of namespace: String) -> String? {
-        spec.excludedNamespaces?.first { NamespacePattern.matches($0, namespace) }
+        Self.exclusion(of: namespace, excluded: spec.excludedNamespaces)
+    }
+
+    /// Velero's namespace filter, shared by Backups, Schedule templates and Restores.
+    public static func includes(namespace: String, included: [String]?, excluded: [String]?) -> Bool {
+        if exclusion(of: namespace, excluded: excluded) != nil { return false }
+        let included = included ?? []
+        return included.isEmpty || included.contains { NamespacePattern.matches($0, namespace) }
+    }
+
+    public static func exclusion(of namespace: String, excluded: [String]?) -> String? {
+        excluded?.first { NamespacePattern.matches($0, namespace) }
     }
 }
 

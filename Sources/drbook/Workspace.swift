@@ -1,5 +1,6 @@
 import ArgumentParser
 import DRBookActions
+import DRBookKube
 import DRBookRunbook
 import Foundation
 
@@ -15,7 +16,16 @@ struct WorkspaceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Folder where runs and their journals are kept.", valueName: "dir"))
     var runsDir: String = RunStore.defaultRoot
 
-    var registry: ActionRegistry { BuiltinActions.registry() }
+    @Option(help: ArgumentHelp("The kubeconfig for steps that use the cluster (default: KUBECONFIG, then ~/.kube/config, then the pod's service account).", valueName: "file"))
+    var kubeconfig: String?
+
+    @Option(help: ArgumentHelp("The kubeconfig context to use (default: its current-context).", valueName: "name"))
+    var context: String?
+
+    /// The actions, connected to the cluster the flags name (the connection is made when a step first needs it).
+    var registry: ActionRegistry {
+        BuiltinActions.registry(ActionEnvironment(kube: KubeConnection(access: KubeAccess(kubeconfig: kubeconfig, context: context))))
+    }
     var linter: RunbookLinter { RunbookLinter(catalog: registry.catalog, docsRoot: FileManager.default.fileExists(atPath: docs) ? docs : nil) }
     var store: RunStore { RunStore(root: URL(fileURLWithPath: runsDir)) }
 
