@@ -38,6 +38,8 @@ public enum BuiltinActions {
             // SOPS
             SopsKeysSetAction(environment: environment),
             SopsSetAction(environment: environment),
+            // Slack
+            SlackProbeWebhookAction(environment: environment),
         ])
     }
 }

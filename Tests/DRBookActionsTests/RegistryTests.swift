@@ -94,6 +94,13 @@ let everyActionRunbook = """
           format: heartbeat-url
           placeholdersFrom: [k8s/bases/infrastructure/controllers/kube-prometheus-stack/helm-release.yaml]
           pingEndpoints: ["https://hc.example.org/ping/"]
+      - id: webhook-live
+        title: The Slack webhook is live
+        uses: slack.probeWebhook
+        with:
+          url: ${{ env.SLACK_WEBHOOK_URL }}
+          file: k8s/clusters/prod/bootstrap/variables-cluster-secret.enc.yaml
+          key: stringData.alertmanager_webhook_url
     """
 
 @Suite("the registry declares every built-in action completely")
@@ -102,7 +109,7 @@ struct RegistryTests {
 
     @Test("it holds the generic actions, velero.verifyStore and sops.keysSet")
     func names() {
-        #expect(registry.names == ["confirm", "exec", "http.probe", "manual", "sops.keysSet", "sops.set", "velero.verifyStore", "wait"])
+        #expect(registry.names == ["confirm", "exec", "http.probe", "manual", "slack.probeWebhook", "sops.keysSet", "sops.set", "velero.verifyStore", "wait"])
     }
 
     @Test("a runbook using every action and every input lints with no diagnostics")

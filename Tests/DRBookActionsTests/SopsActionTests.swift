@@ -100,3 +100,34 @@ struct SopsSetActionTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: fixture.file)) == before)
     }
 }
+
+@Suite("slack.probeWebhook: a live webhook proved without a post")
+struct SlackProbeWebhookActionTests {
+    @Test("live passes; revoked fails with the fix; the URL is registered as a secret and never logged")
+    func probes() async throws {
+        let slack = try await TestServers.shared.slack()
+        let run = ActionRun()
+        let live = slack.baseURL.absoluteString + "/services/TLIVE0009/B0ACTION9/Pq1wE2rT3yU4iO5pA6sD7fG8"
+        let outputs = try await run("slack.probeWebhook", ["url": .string(live)])
+        #expect(outputs["verdict"] == .string("live"))
+        #expect(outputs["status"] == .int(400))
+        #expect(run.reports.secrets == [live])
+        let revoked = slack.baseURL.absoluteString + "/services/TREVOKED9/B0ACTION9/Pq1wE2rT3yU4iO5pA6sD7fG8"
+        let error = await actionError { try await run("slack.probeWebhook", ["url": .string(revoked)]) }
+        #expect(error?.message.contains("revoked or unknown: Slack answered 404 no_service") == true)
+        #expect(!run.reports.lines.joined().contains("Pq1wE2rT3yU4iO5pA6sD7fG8"))
+    }
+
+    @Test("the webhook can come straight from the SOPS file")
+    func fromSopsFile() async throws {
+        let slack = try await TestServers.shared.slack()
+        let directory = try TemporaryDirectory()
+        let key = try AgeTestKey.generate(in: directory)
+        let live = slack.baseURL.absoluteString + "/services/TLIVE0010/B0ACTION9/Pq1wE2rT3yU4iO5pA6sD7fG8"
+        let file = try sopsEncrypt("stringData:\n  alertmanager_webhook_url: \(live)\n", name: "s.enc.yaml", recipients: [key.recipient], in: directory)
+        let run = ActionRun(environment: ActionEnvironment(processEnvironment: SopsTools.environment(keyFile: key.path, home: directory.path("home"))))
+        let outputs = try await run("slack.probeWebhook", ["file": .string(file)])
+        #expect(outputs["verdict"] == .string("live"))
+        #expect(run.reports.secrets == [live])
+    }
+}

@@ -10,6 +10,7 @@ public actor TestServers {
 
     private var motoServer: Task<ServerProcess, Error>?
     private var fixtureServer: Task<ServerProcess, Error>?
+    private var slackServer: Task<ServerProcess, Error>?
     private var signedEndpoints: [String: Task<SignedS3, Error>] = [:]
 
     /// moto's S3 server (it does not verify signatures: use `signedS3()` to prove signing).
@@ -28,6 +29,15 @@ public actor TestServers {
             }
         }
         return try await fixtureServer!.value
+    }
+
+    /// A stand-in for Slack's incoming webhooks (`Tests/Servers/slack_fixture.py`): the path's
+    /// workspace part picks the answer (live, revoked, rate limited, …); `GET /posted` counts visible posts.
+    public func slack() async throws -> ServerProcess {
+        if slackServer == nil {
+            slackServer = Task { try await ServerProcess.start { try ServerProcess.python("slack_fixture.py", ["--port", "0"], name: "slack-fixture") } }
+        }
+        return try await slackServer!.value
     }
 
     /// A strict SigV4-verifying proxy in front of moto, one per region. The proxy
