@@ -35,6 +35,7 @@ public enum BuiltinActions {
             VeleroScheduleCoversAction(environment: environment),
             // Kubernetes
             KubeCanAction(environment: environment),
+            KubeSecretMatchesAction(environment: environment),
             // SOPS
             SopsKeysSetAction(environment: environment),
             SopsSetAction(environment: environment),
