@@ -19,6 +19,8 @@ public struct KubeEndpoint: Sendable, Equatable {
     /// The name to verify the server's certificate against instead of the URL's host.
     public var tlsServerName: String?
     public var proxyURL: String?
+    /// Read for fidelity and passed to exec plugins; drbook never asks for compressed
+    /// responses (it sends no Accept-Encoding), so responses are uncompressed either way.
     public var disableCompression: Bool
     public var credential: KubeCredentialSource
     /// The kubeconfig file that defined the context, or the service-account directory.

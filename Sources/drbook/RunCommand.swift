@@ -65,7 +65,8 @@ struct RunCommand: AsyncParsableCommand {
         do { source = try String(contentsOfFile: path, encoding: .utf8) } catch { throw BadInput("cannot read \(path): \(error.localizedDescription)") }
         let runbook: Runbook
         do { runbook = try RunbookLoader.load(path: path) } catch { throw BadInput(String(describing: error)) }
-        let request = RunRequest(runbook: runbook, source: source, paramFlags: params, profile: try workspace.profile(), environment: env)
+        let request = RunRequest(runbook: runbook, source: source, paramFlags: params, profile: try workspace.profile(), environment: env,
+                                 kubeContext: workspace.kubeContextName)
         let executor = execution.executor(workspace, dryRun: dryRun)
         let outcome = try await cancellingOnInterrupt { () async throws -> RunOutcome in
             do { return try await executor.run(request) } catch { throw RunFailure(error) }

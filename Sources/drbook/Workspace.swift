@@ -22,6 +22,13 @@ struct WorkspaceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The kubeconfig context to use (default: its current-context).", valueName: "name"))
     var context: String?
 
+    /// The kube context a run would use, for its journal: nil when there is no kubeconfig.
+    /// Resolving reads files only; no exec plugin runs until a step calls the cluster.
+    var kubeContextName: String? {
+        guard let endpoint = try? KubeAccess(kubeconfig: kubeconfig, context: context).endpoint() else { return nil }
+        return endpoint.contextName ?? "in-cluster (\(endpoint.source))"
+    }
+
     /// The actions, connected to the cluster the flags name (the connection is made when a step first needs it).
     var registry: ActionRegistry {
         BuiltinActions.registry(ActionEnvironment(kube: KubeConnection(access: KubeAccess(kubeconfig: kubeconfig, context: context))))
