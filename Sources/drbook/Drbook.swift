@@ -17,7 +17,7 @@ struct Drbook: AsyncParsableCommand {
         """,
         version: DRBookVersion.current,
         subcommands: [ListCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self, RunsCommand.self, ReportCommand.self, LintCommand.self, ActionsCommand.self,
-                      BackupsCommand.self, ArchiveCommand.self, SecretsCommand.self]
+                      BackupsCommand.self, ArchiveCommand.self, SecretsCommand.self, SandboxCommand.self]
     )
 
     /// drbook's exit codes: 0 passed, 1 failed, 2 bad input (ArgumentParser would use 64).
