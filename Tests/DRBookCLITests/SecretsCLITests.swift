@@ -189,3 +189,58 @@ struct SecretsSetCLITests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: fixture.file)) == before)
     }
 }
+
+@Suite("SOPS steps in a run: decrypted values never reach the console, the journal or a report")
+struct SecretsRunRedactionTests {
+    @Test("sops.set from the environment, sops.keysSet, then a step that prints the plaintext: every output redacted")
+    func runRedacted() throws {
+        let fixture = try CLISecretFixture(heartbeat: nil)
+        let newHeartbeat = "https://hc-ping.com/9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"
+        try """
+        apiVersion: drbook/v1
+        metadata: {name: secrets, title: Set and check the alerting secrets}
+        steps:
+          - id: set-heartbeat
+            title: Set the heartbeat URL
+            uses: sops.set
+            destructive: true
+            with:
+              file: \(fixture.file)
+              key: stringData.alertmanager_heartbeat_url
+              value: ${{ env.NEW_HEARTBEAT_URL }}
+          - id: check
+            title: Both secrets set and valid
+            uses: sops.keysSet
+            with:
+              file: \(fixture.file)
+              keys: [stringData.alertmanager_webhook_url, stringData.alertmanager_heartbeat_url]
+              decrypt: required
+          - id: leak
+            title: A careless step prints the plaintext
+            uses: exec
+            destructive: true
+            with:
+              argv: [sops, decrypt, \(fixture.file)]
+        """.write(toFile: fixture.directory.path("secrets.yaml"), atomically: true, encoding: .utf8)
+        let runs = fixture.directory.path("runs")
+        // Only real values: the exec step's sops 3.11 panics on an empty SOPS_AGE_SSH_PRIVATE_KEY_FILE.
+        let environment = ["HOME": fixture.directory.path("home"), "SOPS_AGE_KEY_FILE": fixture.key.path,
+                           "NEW_HEARTBEAT_URL": newHeartbeat, "SOPS_DISABLE_VERSION_CHECK": "1"]
+        let result = try drbook(["run", "secrets", "--runbooks", fixture.directory.url.path, "--runs-dir", runs, "--yes"], environment: environment)
+        #expect(result.status == 0, "\(result.all)")
+        let journals = try FileManager.default.subpathsOfDirectory(atPath: runs).filter { $0.hasSuffix("journal.jsonl") }
+        let journal = try String(contentsOfFile: "\(runs)/\(try #require(journals.first))", encoding: .utf8)
+        let id = try #require(journals.first?.split(separator: "/").first.map(String.init))
+        let report = try drbook(["report", id, "--runs-dir", runs], environment: environment)
+        // The exec step's output holds the plaintext file; the values learned earlier are masked in it.
+        #expect(journal.contains("[redacted]"))
+        for text in [result.all, journal, report.all] {
+            for secret in [CLISecretFixture.webhook, newHeartbeat] {
+                let path = URLComponents(string: secret)!.path
+                for form in [secret, path, Data(secret.utf8).base64EncodedString()] {
+                    #expect(!text.contains(form), "a secret value leaked")
+                }
+            }
+        }
+    }
+}
