@@ -113,7 +113,15 @@ extension FlyingFox.HTTPRequest {
         }
     }
 
+    /// A query parameter decoded as HTML forms encode it (Go's client sends spaces as
+    /// `+`, which FlyingFox's decoded query items keep as `+`).
     func queryValue(_ name: String) -> String? {
-        query.first { $0.name == name }?.value
+        for pair in target.query(percentEncoded: true).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts[0].replacingOccurrences(of: "+", with: " ").removingPercentEncoding == name else { continue }
+            let value = parts.count > 1 ? String(parts[1]) : ""
+            return value.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? value
+        }
+        return nil
     }
 }

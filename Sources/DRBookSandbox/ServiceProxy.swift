@@ -34,7 +34,8 @@ struct ServiceProxy {
         var components = URLComponents(url: base, resolvingAgainstBaseURL: false)!
         components.percentEncodedPath = base.path.trimmingCharacters(in: CharacterSet(charactersIn: "/")).isEmpty
             ? (path.proxyPath ?? "/") : base.path + (path.proxyPath ?? "")
-        components.queryItems = request.query.isEmpty ? nil : request.query.map { URLQueryItem(name: $0.name, value: $0.value) }
+        let query = request.target.query(percentEncoded: true)
+        components.percentEncodedQuery = query.isEmpty ? nil : query
         guard let url = components.url else { throw APIError.badRequest("invalid proxy path \"\(path.proxyPath ?? "")\"") }
 
         var headers = DRBookHTTP.HTTPHeaders()
