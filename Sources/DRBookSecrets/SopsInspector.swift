@@ -60,7 +60,7 @@ public struct SopsInspector: Sendable {
         switch rule.decide(path.keyNames) {
         case .encrypted?:
             return ("is in PLAINTEXT although the file's rule (\(rule)) says it must be encrypted: anyone who can read the repository can read it",
-                    "encrypt the file again (sops decrypt --in-place \(file) && sops encrypt --in-place \(file))" + rotate)
+                    "sops cannot decrypt or edit a file in this state (exit 25): restore its last good version (git log -p \(file)), then set the value with drbook secrets set \(path) --file \(file)" + rotate)
         case .plaintext?:
             return ("is in PLAINTEXT: the file's rule (\(rule)) does not select it for encryption",
                     "move it under a key the rule selects, or change the rule in .sops.yaml and re-encrypt" + rotate)
@@ -118,7 +118,7 @@ public struct SopsInspector: Sendable {
                 } else if decision == .encrypted {
                     findings.append(SopsFinding(.failure, "\(leaf.path)\(where_) is in PLAINTEXT although the rule (\(rule)) says it must be encrypted",
                                                 at: leaf.leaf.position,
-                                                fix: "encrypt the file again and rotate the secret (it is in git history); sops decrypt fails on this file (exit 25)"))
+                                                fix: "restore the file's last good version (git log -p \(file.path)) and set the value with drbook secrets set; rotate the secret (it is in git history); sops cannot decrypt this file (exit 25)"))
                 }
             }
         }

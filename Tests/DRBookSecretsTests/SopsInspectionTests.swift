@@ -255,3 +255,36 @@ struct SopsKeyPathTests {
         #expect(SopsKeyPath(parsing: text) == nil)
     }
 }
+
+@Suite("Metadata of other key kinds: key groups, PGP, KMS")
+struct KeyGroupTests {
+    static let mac = "ENC[AES256_GCM,data:" + Data(count: 128).base64EncodedString() + ",iv:" + Data(count: 32).base64EncodedString()
+        + ",tag:" + Data(count: 16).base64EncodedString() + ",type:str]"
+    static let value = "ENC[AES256_GCM,data:" + Data(count: 12).base64EncodedString() + ",iv:" + Data(count: 32).base64EncodedString()
+        + ",tag:" + Data(count: 16).base64EncodedString() + ",type:str]"
+
+    @Test("key groups with Shamir sharing list every master key, and the file is read without any of them")
+    func keyGroups() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("groups.enc.json")
+        let json = """
+            {"data": {"token": "\(Self.value)"},
+             "sops": {"key_groups": [
+                {"age": [{"recipient": "age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq", "enc": "-----BEGIN AGE ENCRYPTED FILE-----\\nx\\n-----END AGE ENCRYPTED FILE-----"}]},
+                {"pgp": [{"fp": "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4", "created_at": "2025-01-01T00:00:00Z", "enc": "-----BEGIN PGP MESSAGE-----"}],
+                 "kms": [{"arn": "arn:aws:kms:eu-west-1:123456789012:key/abc", "created_at": "2025-01-01T00:00:00Z", "enc": "AQICAH"}]}],
+              "shamir_threshold": 2, "lastmodified": "2025-08-06T18:55:05Z", "mac": "\(Self.mac)",
+              "encrypted_regex": "^data$", "version": "3.10.2"}}
+            """
+        try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+        let file = try SopsFile.load(path: path)
+        #expect(file.format == .json)
+        #expect(file.metadata.keyGroups.map { $0.map(\.kind) } == [["age"], ["pgp", "kms"]])
+        #expect(file.metadata.masterKeys.map(\.identifier) == ["age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq",
+                                                               "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4", "arn:aws:kms:eu-west-1:123456789012:key/abc"])
+        #expect(file.metadata.shamirThreshold == 2)
+        let inspection = SopsInspector().inspect(file, keys: [SopsKeyPath(parsing: "data.token")!])
+        #expect(inspection.passed, "\(inspection.findings)")
+        #expect(inspection.keys[0].encrypted?.plaintextLength == 12)
+    }
+}
