@@ -244,3 +244,25 @@ struct SecretsRunRedactionTests {
         }
     }
 }
+
+@Suite("The alerting-secrets runbook")
+struct AlertingSecretsRunbookTests {
+    var workspace: [String] {
+        ["--runbooks", repositoryRoot.appendingPathComponent("runbooks").path, "--docs", repositoryRoot.appendingPathComponent("docs").path]
+    }
+
+    @Test("without a key: the secrets are proved encrypted and the live probe is skipped; the platform's local file fails on the missing heartbeat")
+    func runs() throws {
+        let fixture = try CLISecretFixture()
+        let runs = fixture.directory.path("runs")
+        let environment = ["HOME": fixture.directory.path("home"), "SOPS_AGE_KEY_FILE": "", "SOPS_AGE_KEY": "", "XDG_CONFIG_HOME": ""]
+        let passed = try drbook(["run", "alerting-secrets", "--param", "file=\(fixture.file)", "--runs-dir", runs] + workspace, environment: environment)
+        #expect(passed.status == 0, "\(passed.all)")
+        #expect(passed.stdout.contains("[ok] stringData.alertmanager_webhook_url: encrypted (str, 77 bytes)"))
+
+        let local = try PlatformFixtures.path("sops/local-variables-cluster-secret.enc.yaml")
+        let failed = try drbook(["run", "alerting-secrets", "--param", "file=\(local)", "--runs-dir", runs] + workspace, environment: environment)
+        #expect(failed.status == 1, "\(failed.all)")
+        #expect(failed.all.contains("stringData.alertmanager_heartbeat_url missing: stringData has no key 'alertmanager_heartbeat_url'"))
+    }
+}
