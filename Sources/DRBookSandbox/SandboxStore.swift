@@ -21,7 +21,7 @@ public actor SandboxStore {
     private var objects: [GroupResource: [ObjectKey: JSONValue]] = [:]
     private var counter = 0
     /// Recent changes, oldest first, for watches that start from a resourceVersion.
-    private var log: [(version: Int, event: WatchEvent)] = []
+    private var log: [(version: Int, event: WatchEvent, previous: JSONValue?)] = []
     private let logCapacity: Int
     /// The newest resourceVersion no longer in the log: watches from before it get 410 Expired.
     private var compactedThrough = 0
@@ -190,7 +190,7 @@ public actor SandboxStore {
             guard version >= compactedThrough else {
                 throw APIError.expired("too old resource version: \(version) (\(compactedThrough + 1))")
             }
-            backlog = log.filter { $0.version > version && filter.matches($0.event) }.map(\.event)
+            backlog = log.filter { $0.version > version }.compactMap { filter.translate($0.event, previous: $0.previous) }
         } else {
             let current = try list(resource, namespace: filter.namespace,
                                    options: ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector))
@@ -248,7 +248,7 @@ public actor SandboxStore {
         counter += 1
         new.set(.string(String(counter)), at: ["metadata", "resourceVersion"])
         objects[resource, default: [:]][key] = new
-        record(WatchEvent(type: .modified, resource: resource, object: new))
+        record(WatchEvent(type: .modified, resource: resource, object: new), previous: old)
         return new
     }
 
@@ -278,35 +278,46 @@ public actor SandboxStore {
                     counter += 1
                     orphan.set(.string(String(counter)), at: ["metadata", "resourceVersion"])
                     objects[resource]?[key] = orphan
-                    record(WatchEvent(type: .modified, resource: resource, object: orphan))
+                    record(WatchEvent(type: .modified, resource: resource, object: orphan), previous: object)
                 }
             }
         }
     }
 
-    private func record(_ event: WatchEvent) {
-        log.append((counter, event))
+    private func record(_ event: WatchEvent, previous: JSONValue? = nil) {
+        log.append((counter, event, previous))
         if log.count > logCapacity {
             let dropped = log.count - logCapacity
             compactedThrough = log[dropped - 1].version
             log.removeFirst(dropped)
         }
-        for watcher in watchers.values where watcher.filter.matches(event) {
-            watcher.continuation.yield(event)
+        for watcher in watchers.values {
+            if let seen = watcher.filter.translate(event, previous: previous) { watcher.continuation.yield(seen) }
         }
     }
 }
 
-/// Which events a watch receives. Selectors are evaluated on the object after the change.
+/// Which events a watch receives, and as what: as on a real server, an object modified
+/// into a watch's selectors arrives as ADDED and one modified out of them as DELETED.
 struct WatchFilter: Sendable {
     var resource: GroupResource
     var namespace: String?
     var labelSelector: LabelSelector
     var fieldSelector: FieldSelector
 
-    func matches(_ event: WatchEvent) -> Bool {
-        event.resource == resource
-            && (namespace == nil || event.object.metadata("namespace") == namespace)
-            && labelSelector.matches(event.object.labels) && fieldSelector.matches(event.object)
+    func translate(_ event: WatchEvent, previous: JSONValue?) -> WatchEvent? {
+        guard event.resource == resource, namespace == nil || event.object.metadata("namespace") == namespace else { return nil }
+        let now = selects(event.object)
+        guard event.type == .modified, let previous else { return now ? event : nil }
+        switch (selects(previous), now) {
+        case (true, true): return event
+        case (false, true): return WatchEvent(type: .added, resource: event.resource, object: event.object)
+        case (true, false): return WatchEvent(type: .deleted, resource: event.resource, object: event.object)
+        case (false, false): return nil
+        }
+    }
+
+    private func selects(_ object: JSONValue) -> Bool {
+        labelSelector.matches(object.labels) && fieldSelector.matches(object)
     }
 }

@@ -183,6 +183,22 @@ struct StoreSemanticsTests {
         #expect(events == ["ADDED after", "MODIFIED before", "DELETED after"])
     }
 
+    @Test("a watch with a label selector sees an object relabelled into it as ADDED and out of it as DELETED")
+    func watchSelectorTransitions() async throws {
+        try await store.create(Resources.configMaps, namespace: "team", configMap("rules"))
+        let stream = try await store.watch(Resources.configMaps, namespace: "team", from: await store.resourceVersion,
+                                           labelSelector: try LabelSelector(parsing: "role=alerting"))
+        for labels: JSONValue in [["role": "alerting"], ["role": "alerting", "x": "y"], ["role": nil]] {
+            try await store.mergePatch(Resources.configMaps, namespace: "team", name: "rules", ["metadata": ["labels": labels]])
+        }
+        var types: [WatchEvent.Kind] = []
+        for await event in stream {
+            types.append(event.type)
+            if types.count == 3 { break }
+        }
+        #expect(types == [.added, .modified, .deleted])
+    }
+
     @Test("a watch without a resourceVersion starts with every existing object as ADDED")
     func watchFromNow() async throws {
         try await store.create(Resources.configMaps, namespace: "team", configMap("existing"))
