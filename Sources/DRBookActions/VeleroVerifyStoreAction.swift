@@ -14,6 +14,8 @@ struct VeleroVerifyStoreAction: Action {
             InputSpec("endpoint", .string,
                       description: "The S3 API endpoint for an s3:// store, e.g. https://ACCOUNT_ID.r2.cloudflarestorage.com. Default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL."),
             InputSpec("region", .string, description: "The signing region. Default: auto (Cloudflare R2)."),
+            InputSpec("profile", .string,
+                      description: "Profile of the AWS shared-credentials file (AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials) for an s3:// store. Default: AWS_PROFILE, else default."),
             InputSpec("virtualHostedStyle", .bool, description: "Address the bucket as BUCKET.ENDPOINT (AWS) instead of ENDPOINT/BUCKET (R2). Default: false."),
             InputSpec("namespace", .string, required: true, description: "The namespace whose volumes must be restorable, e.g. monitoring."),
             InputSpec("rpo", .duration, description: "Recovery point objective: the verified backup must be younger. Default: 24h."),
@@ -40,8 +42,11 @@ struct VeleroVerifyStoreAction: Action {
             `backup_age_seconds` (target: the RPO) and `volumes_verified`.
 
             For an s3:// store the credentials come from `AWS_ACCESS_KEY_ID` and \
-            `AWS_SECRET_ACCESS_KEY` (optionally `AWS_SESSION_TOKEN`) in drbook's environment; \
-            for R2, an API token's access key pair. They are never logged.
+            `AWS_SECRET_ACCESS_KEY` (optionally `AWS_SESSION_TOKEN`) in drbook's environment, \
+            else from the `profile` of the AWS shared-credentials file \
+            (`AWS_SHARED_CREDENTIALS_FILE`, default `~/.aws/credentials`; keys `aws_access_key_id`, \
+            `aws_secret_access_key`, `aws_session_token`); for R2, an API token's access key pair. \
+            They are never logged.
             """)
 
     let environment: ActionEnvironment
@@ -104,9 +109,15 @@ struct VeleroVerifyStoreAction: Action {
         }
         let credentials: S3Credentials
         do {
-            credentials = try S3Credentials.fromEnvironment(process)
+            let resolved = try S3CredentialChain.resolve(profile: inputs.string("profile"), environment: process)
+            credentials = resolved.credentials
+            if let profile = resolved.shadowedProfile {
+                context.log("profile '\(profile)' not used: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set and take precedence")
+            }
         } catch let error as ObjectStoreInputError {
             throw ActionError(error.what, subject: location.description, fix: error.fix)
+        } catch let error as SharedCredentialsError {
+            throw ActionError("the AWS shared-credentials file \(error.what)", subject: error.line.map { "\(error.path):\($0)" } ?? error.path, fix: error.fix)
         } catch {
             throw ActionError("cannot read the store's credentials: \(error)", subject: location.description)
         }

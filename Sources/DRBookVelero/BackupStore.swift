@@ -2,7 +2,7 @@ import Foundation
 
 /// One object of a backup store; `key` is relative to the store's prefix
 /// (`backups/daily-full-20260815021700/velero-backup.json`).
-public struct StoreObject: Sendable, Equatable {
+public struct StoreObject: Sendable, Equatable, Codable {
     public var key: String
     public var size: Int64
     public init(key: String, size: Int64) {

@@ -40,6 +40,25 @@ extension Finding {
                        fix: "include '\(namespace)' in \(schedule) (template.includedNamespaces, and remove it from excludedNamespaces), then run `velero backup create --from-schedule \(newest.schedule ?? "SCHEDULE")`.")
     }
 
+    static func backupExcludesNamespace(_ backup: Backup, namespace: String) -> Finding {
+        let reason = backup.exclusion(of: namespace).map { "its excludedNamespaces has '\($0)'" }
+            ?? "its includedNamespaces is \(backup.spec.includedNamespaces ?? [])"
+        return Finding(.failure, .backupExcludesNamespace, object: "backup \(backup.name)",
+                       message: "backup \(backup.name) does not include namespace '\(namespace)': \(reason).",
+                       fix: "choose a backup that includes it (`drbook backups verify --namespace \(namespace)` finds the newest), or include '\(namespace)' in \(backup.schedule.map { "schedule '\($0)'" } ?? "the backup's schedule").")
+    }
+
+    static func backupNotRestorable(_ backup: Backup) -> Finding {
+        let reason = backup.status.failureReason.map { ": \($0)" } ?? ""
+        let message = backup.phase.isTerminal
+            ? "backup \(backup.name) ended \(backup.phase)\(reason); nothing of it can be restored."
+            : "backup \(backup.name) is \(backup.phase), not a terminal phase: Velero still rewrites it, so it is not trusted."
+        return Finding(.failure, .backupNotRestorable, object: "backup \(backup.name)", message: message,
+                       fix: backup.phase.isTerminal
+                           ? "read `velero backup logs \(backup.name)`, and restore from an older Completed backup (`drbook backups list`)."
+                           : "wait for it to finish (`velero backup describe \(backup.name)`) and look again.")
+    }
+
     static func noRestorableBackup(_ namespace: String, count: Int) -> Finding {
         Finding(.failure, .noRestorableBackup, object: "namespace \(namespace)",
                 message: "none of the \(count) backups that include '\(namespace)' finished Completed or PartiallyFailed; there is nothing to restore from.",
@@ -83,9 +102,9 @@ extension Finding {
                 fix: "run a new backup (`velero backup create --from-schedule \(backup.schedule ?? "SCHEDULE")`), or raise the schedule's ttl.")
     }
 
-    static func stale(_ backup: Backup, age: TimeInterval, rpo: TimeInterval) -> Finding {
+    static func stale(_ backup: Backup, age: TimeInterval, rpo: TimeInterval, newest: Bool = true) -> Finding {
         Finding(.failure, .stale, object: "backup \(backup.name)",
-                message: "the newest usable backup, \(backup.name), is \(Age.text(age)) old, beyond the RPO of \(Age.text(rpo)).",
+                message: "\(newest ? "the newest usable backup, \(backup.name)," : "backup \(backup.name)") is \(Age.text(age)) old, beyond the RPO of \(Age.text(rpo)).",
                 fix: "check the schedule runs (`velero schedule get`, `velero backup get`), then run `velero backup create --from-schedule \(backup.schedule ?? "SCHEDULE")`.")
     }
 

@@ -12,7 +12,7 @@ public struct Finding: Sendable, Equatable, Codable, CustomStringConvertible {
     /// Stable identifiers, for tests, JSON output and runbook conditions.
     public enum Code: String, Sendable, Codable {
         case strayTopLevelFolder, backupFolderWithoutMetadata, backupMetadataUnreadable
-        case noBackups, namespaceNotIncluded, noRestorableBackup
+        case noBackups, namespaceNotIncluded, noRestorableBackup, backupExcludesNamespace, backupNotRestorable
         case newerBackupNotTerminal, newerBackupFailed
         case partiallyFailed, partiallyFailedInNamespace, expired, stale, formatVersion
         case objectUnreadable, tarballMissing, tarballUnreadable, namespaceNotInTarball, noPersistentVolumeClaims

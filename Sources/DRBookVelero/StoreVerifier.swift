@@ -59,10 +59,31 @@ public struct StoreVerifier: Sendable {
         return verdict
     }
 
+    /// The same checks on one named backup, newest or not (`drbook backups show NAME --namespace`):
+    /// whether its filter includes the namespace, whether its phase can be trusted, its age
+    /// against the RPO, and its contents. The store's layout and the other backups are not judged.
+    public func verify(backup: Backup, namespace: String, rpo: TimeInterval, expectedPVCs: [String] = [],
+                       now: Date = Date()) async -> StoreVerdict {
+        var verdict = StoreVerdict(store: store.location.description, namespace: namespace, checkedAt: now, rpo: rpo,
+                                   backup: summary(of: backup, now: now, rpo: rpo), volumes: [], tarball: nil, kopia: nil,
+                                   otherBackups: [], findings: [])
+        guard backup.includes(namespace: namespace) else {
+            verdict.findings.append(.backupExcludesNamespace(backup, namespace: namespace))
+            return verdict
+        }
+        guard backup.phase.isRestorable else {
+            verdict.findings.append(.backupNotRestorable(backup))
+            return verdict
+        }
+        await checkMetadata(backup, namespace: namespace, rpo: rpo, now: now, olderCompleted: nil, newest: false, into: &verdict)
+        await checkContents(backup, namespace: namespace, expectedPVCs: expectedPVCs, previous: nil, into: &verdict)
+        return verdict
+    }
+
     // MARK: the chosen backup's metadata
 
     private func checkMetadata(_ backup: Backup, namespace: String, rpo: TimeInterval, now: Date, olderCompleted: String?,
-                               into verdict: inout StoreVerdict) async {
+                               newest: Bool = true, into verdict: inout StoreVerdict) async {
         if backup.phase == .partiallyFailed {
             do {
                 let errors = try await reader.results(of: backup.name).errors.messages(for: namespace)
@@ -77,7 +98,7 @@ public struct StoreVerifier: Sendable {
             verdict.findings.append(.expired(backup, at: expiration))
         }
         if let taken = backup.status.completionTimestamp ?? backup.startedAt, now.timeIntervalSince(taken) > rpo {
-            verdict.findings.append(.stale(backup, age: now.timeIntervalSince(taken), rpo: rpo))
+            verdict.findings.append(.stale(backup, age: now.timeIntervalSince(taken), rpo: rpo, newest: newest))
         }
         if let version = backup.status.formatVersion, !version.hasPrefix("1.") {
             verdict.findings.append(.formatVersion(version, backup: backup.name, object: store.display(VeleroKeys.metadata(backup.name))))

@@ -47,6 +47,8 @@ public struct Backup: Codable, Sendable, Equatable {
         public var excludedNamespaces: [String]?
         /// A Go duration string, e.g. `"336h0m0s"`.
         public var ttl: String?
+        public var includedResources: [String]?
+        public var excludedResources: [String]?
         public var storageLocation: String?
         public var defaultVolumesToFsBackup: Bool?
         public var snapshotMoveData: Bool?
@@ -64,6 +66,13 @@ public struct Backup: Codable, Sendable, Equatable {
         public var warnings: Int?
         public var failureReason: String?
         public var validationErrors: [String]?
+        public var progress: Progress?
+    }
+
+    /// `status.progress`: items counted and written by the backup.
+    public struct Progress: Codable, Sendable, Equatable {
+        public var totalItems: Int?
+        public var itemsBackedUp: Int?
     }
 
     enum CodingKeys: String, CodingKey { case metadata, spec, status }

@@ -6,7 +6,7 @@ struct BackupsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backups",
         abstract: "Read the Velero backup store straight from the bucket (no cluster needed).",
-        subcommands: [BackupsList.self, BackupsVerify.self]
+        subcommands: [BackupsList.self, BackupsShow.self, BackupsVerify.self]
     )
 }
 
@@ -30,7 +30,7 @@ struct BackupsList: AsyncParsableCommand {
     @OptionGroup var arguments: BackupStoreArguments
 
     func run() async throws {
-        let (location, store) = try arguments.access.backupStore(arguments.store)
+        let (location, store) = try await arguments.access.backupStore(arguments.store)
         let reader = StoreReader(store: store)
         let listing = try await reader.listBackups()
         let layout = try await reader.layout()
@@ -52,6 +52,64 @@ struct BackupsList: AsyncParsableCommand {
             }
             if rows.isEmpty { print("No backups under \(location.display("backups/")).") }
         }
+    }
+}
+
+struct BackupsShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Everything the store holds about one backup, and its verdict for a namespace.",
+        discussion: """
+        Reads the backup's velero-backup.json (phase, times, namespace and resource filters, \
+        storage location, schedule, format version, error and warning counts), its resource \
+        list (counts per kind and per namespace), its PodVolumeBackups (pod, PVC, phase, \
+        snapshot id, bytes) and its results (the error and warning messages). With \
+        --namespace, the same checks `backups verify` runs, on this backup. Exit status 1 when \
+        that verdict is not green, 2 when the backup does not exist.
+        """
+    )
+
+    @OptionGroup var arguments: BackupStoreArguments
+
+    @Argument(help: ArgumentHelp("The backup, e.g. daily-full-20260815021700 (see `drbook backups list`).", valueName: "name"))
+    var name: String
+
+    @Option(help: ArgumentHelp("Also judge whether this backup can bring back the namespace's volumes.", valueName: "namespace"))
+    var namespace: String?
+
+    @Option(help: ArgumentHelp("Recovery point objective for the verdict (with --namespace).", valueName: "duration"))
+    var rpo: String = "24h"
+
+    @Option(name: .customLong("expect-pvc"), help: ArgumentHelp("A PVC (glob) that must be in the backup (with --namespace); repeatable.", valueName: "glob"))
+    var expectedPVCs: [String] = []
+
+    func validate() throws {
+        guard let seconds = GoDuration.parse(rpo), seconds > 0 else {
+            throw ValidationError("--rpo '\(rpo)' is not a duration; write it like 24h, 90m or 1h30m.")
+        }
+        if namespace == nil && !expectedPVCs.isEmpty {
+            throw ValidationError("--expect-pvc needs --namespace: the PVCs are looked for in that namespace.")
+        }
+    }
+
+    func run() async throws {
+        let (_, store) = try await arguments.access.backupStore(arguments.store)
+        let reader = StoreReader(store: store)
+        var (backup, details): (Backup, BackupDetails)
+        do {
+            (backup, details) = try await reader.details(of: name)
+        } catch let error as BackupNotFound {
+            throw BadInput(error.description)
+        }
+        if let namespace {
+            details.verdict = await StoreVerifier(reader: reader).verify(backup: backup, namespace: namespace,
+                                                                        rpo: GoDuration.parse(rpo) ?? 0, expectedPVCs: expectedPVCs)
+        }
+        switch arguments.output {
+        case .json: try printJSON(details)
+        case .text: print(BackupDescription(details: details, storeArgument: arguments.store).render())
+        }
+        if let verdict = details.verdict, !verdict.isGreen { throw ExitCode.failure }
     }
 }
 
@@ -86,7 +144,7 @@ struct BackupsVerify: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (_, store) = try arguments.access.backupStore(arguments.store)
+        let (_, store) = try await arguments.access.backupStore(arguments.store)
         let verdict = try await StoreVerifier(store: store).verify(namespace: namespace, rpo: GoDuration.parse(rpo) ?? 0,
                                                                   expectedPVCs: expectedPVCs)
         switch arguments.output {

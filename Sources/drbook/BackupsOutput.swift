@@ -63,7 +63,8 @@ struct VerdictReport {
     var verdict: StoreVerdict
     var storeArgument: String
 
-    func render() -> String {
+    /// - Parameter next: end with the command to run next (off when embedded in `backups show`).
+    func render(next: Bool = true) -> String {
         var lines: [String] = []
         let status = verdict.isGreen ? "PASSED" : (verdict.status == .warning ? "WARNING" : "FAILED")
         lines.append("Verdict:    \(status) — namespace \(verdict.namespace) in \(verdict.store)")
@@ -108,8 +109,10 @@ struct VerdictReport {
             })
             lines += table.render().split(separator: "\n").map { "  " + $0 }
         }
-        lines.append("")
-        lines.append("More: drbook backups list --store \(storeArgument)   (add -o json for the whole verdict)")
+        if next {
+            lines.append("")
+            lines.append("More: drbook backups list --store \(storeArgument)   (add -o json for the whole verdict)")
+        }
         return lines.joined(separator: "\n")
     }
 }
