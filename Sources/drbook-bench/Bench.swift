@@ -5,13 +5,13 @@ import DRBookObjectStore
 import DRBookVelero
 import Foundation
 
-/// Benchmarks print figures; they are not tests. See scripts/bench-archive.
+/// Benchmarks print figures; they are not tests. See scripts/bench-archive and scripts/bench-velero.
 @main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drbook-bench",
         abstract: "Generate benchmark data and measure drbook's streaming paths.",
-        subcommands: [Generate.self, GenerateStore.self, Upload.self, Scan.self]
+        subcommands: [Generate.self, GenerateStore.self, GenerateVelero.self, Upload.self, Scan.self, ScanBackup.self]
     )
 }
 
