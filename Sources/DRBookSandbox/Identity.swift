@@ -35,8 +35,15 @@ public struct SandboxIdentity: Sendable, Hashable {
     }
 }
 
-extension SandboxIdentity: CustomStringConvertible {
+// The token never prints: not through description, debugDescription (arrays and
+// interpolation of containers use it), dump or Mirror.
+extension SandboxIdentity: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var description: String { "\(contextName) (user \(user.name), groups \(user.groups.joined(separator: ",")))" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror {
+        Mirror(self, children: ["user": user, "contextName": contextName, "token": token == nil ? "none" : "redacted",
+                                "clientCertificate": clientCertificate])
+    }
 }
 
 /// Turns a request's credentials into a user, like the API server's authenticator chain:

@@ -58,6 +58,12 @@ struct TLSTerminatorTests {
             #expect(viewer["users"]?.arrayValue?.first?[path: ["user", "token"]] == .string(sandbox.identity("sandbox-viewer")!.token!))
             let combined = try JSONValue(data: Data(contentsOf: sandbox.kubeconfig))
             #expect(combined["contexts"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["sandbox-admin", "sandbox-viewer"])
+            let token = sandbox.identity("sandbox-viewer")!.token!
+            var dumped = ""
+            dump(sandbox.identities, to: &dumped)
+            for shown in ["\(sandbox.identities)", String(describing: sandbox.identities), dumped] {
+                #expect(!shown.contains(token), "a token was printed")
+            }
             for file in [sandbox.kubeconfig] + Array(sandbox.kubeconfigs.values) {
                 let permissions = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
                 #expect(permissions == 0o600, "\(file.lastPathComponent)")
