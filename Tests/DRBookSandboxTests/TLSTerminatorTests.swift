@@ -70,4 +70,21 @@ struct TLSTerminatorTests {
             }
         }
     }
+
+    @Test("stopping the sandbox stops nginx: its port refuses connections afterwards")
+    func stopEndsNginx() async throws {
+        let directory = try TemporaryDirectory()
+        let sandbox = try await Sandbox.start(SandboxConfiguration(directory: directory.url, tls: true))
+        let pid = try String(contentsOf: directory.url.appendingPathComponent("nginx.pid"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(kill(pid_t(pid) ?? 0, 0) == 0, "nginx is running while the sandbox is")
+        await sandbox.stop()
+        #expect(kill(pid_t(pid) ?? 0, 0) != 0, "nginx \(pid) outlived the sandbox")
+        await #expect(throws: HTTPError.self) {
+            try await DRBookHTTP.HTTPClient.shared.send(DRBookHTTP.HTTPRequest(
+                .get, URL(string: sandbox.serverURL.absoluteString + "/version")!,
+                timeouts: HTTPTimeouts(connect: .seconds(5), total: .seconds(10)), retry: .never,
+                tls: TLSOptions(certificateAuthority: .file(sandbox.caCertificate!.path))))
+        }
+    }
 }
