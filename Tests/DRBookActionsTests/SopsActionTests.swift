@@ -13,10 +13,10 @@ struct SopsKeysSetActionTests {
         let key: AgeTestKey
         let file: String
 
-        init() throws {
+        init() async throws {
             directory = try TemporaryDirectory()
-            key = try AgeTestKey.generate(in: directory)
-            file = try sopsEncrypt("kind: Secret\nstringData:\n  alertmanager_webhook_url: \(SopsKeysSetActionTests.webhook)\n",
+            key = try await AgeTestKey.generate(in: directory)
+            file = try await sopsEncrypt("kind: Secret\nstringData:\n  alertmanager_webhook_url: \(SopsKeysSetActionTests.webhook)\n",
                                    name: "secret.enc.yaml", recipients: [key.recipient], in: directory)
         }
 
@@ -29,7 +29,7 @@ struct SopsKeysSetActionTests {
 
     @Test("with the key: passes, hands the value to the redactor, logs only its redacted form")
     func passes() async throws {
-        let fixture = try Fixture()
+        let fixture = try await Fixture()
         let run = try fixture.run()
         let outputs = try await run("sops.keysSet", ["file": .string(fixture.file), "keys": strings("stringData.alertmanager_webhook_url")])
         #expect(outputs["keysChecked"] == .int(1))
@@ -42,7 +42,7 @@ struct SopsKeysSetActionTests {
 
     @Test("a missing key fails the step with the key, its position and the fix")
     func missingKey() async throws {
-        let fixture = try Fixture()
+        let fixture = try await Fixture()
         let run = try fixture.run(withKey: false)
         let error = await actionError {
             try await run("sops.keysSet", ["file": .string(fixture.file), "keys": strings("stringData.alertmanager_heartbeat_url")])
@@ -54,7 +54,7 @@ struct SopsKeysSetActionTests {
 
     @Test("a file that is not SOPS and bad inputs fail with what to do")
     func badInputs() async throws {
-        let fixture = try Fixture()
+        let fixture = try await Fixture()
         let plain = fixture.directory.path("plain.yaml")
         try Data("a: b\n".utf8).write(to: URL(fileURLWithPath: plain))
         let run = try fixture.run()
@@ -73,7 +73,7 @@ struct SopsSetActionTests {
 
     @Test("writes the value, registers it as a secret, logs only its redacted form")
     func writes() async throws {
-        let fixture = try SopsKeysSetActionTests.Fixture()
+        let fixture = try await SopsKeysSetActionTests.Fixture()
         let run = try fixture.run()
         let outputs = try await run("sops.set", ["file": .string(fixture.file), "key": .string("stringData.alertmanager_heartbeat_url"),
                                                  "value": .string(Self.heartbeat)])
@@ -88,7 +88,7 @@ struct SopsSetActionTests {
 
     @Test("an invalid value fails the step and leaves the file as it was")
     func refuses() async throws {
-        let fixture = try SopsKeysSetActionTests.Fixture()
+        let fixture = try await SopsKeysSetActionTests.Fixture()
         let before = try Data(contentsOf: URL(fileURLWithPath: fixture.file))
         let run = try fixture.run()
         let error = await actionError {
@@ -122,9 +122,9 @@ struct SlackProbeWebhookActionTests {
     func fromSopsFile() async throws {
         let slack = try await TestServers.shared.slack()
         let directory = try TemporaryDirectory()
-        let key = try AgeTestKey.generate(in: directory)
+        let key = try await AgeTestKey.generate(in: directory)
         let live = slack.baseURL.absoluteString + "/services/TLIVE0010/B0ACTION9/Pq1wE2rT3yU4iO5pA6sD7fG8"
-        let file = try sopsEncrypt("stringData:\n  alertmanager_webhook_url: \(live)\n", name: "s.enc.yaml", recipients: [key.recipient], in: directory)
+        let file = try await sopsEncrypt("stringData:\n  alertmanager_webhook_url: \(live)\n", name: "s.enc.yaml", recipients: [key.recipient], in: directory)
         let run = ActionRun(environment: ActionEnvironment(processEnvironment: SopsTools.environment(keyFile: key.path, home: directory.path("home"))))
         let outputs = try await run("slack.probeWebhook", ["file": .string(file)])
         #expect(outputs["verdict"] == .string("live"))

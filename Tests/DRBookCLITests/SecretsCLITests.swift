@@ -11,11 +11,11 @@ private struct CLISecretFixture {
     let key: AgeTestKey
     let file: String
 
-    init(heartbeat: String? = Self.heartbeat) throws {
+    init(heartbeat: String? = Self.heartbeat) async throws {
         directory = try TemporaryDirectory()
-        key = try AgeTestKey.generate(in: directory)
+        key = try await AgeTestKey.generate(in: directory)
         let heartbeatLine = heartbeat.map { "  alertmanager_heartbeat_url: \($0)\n" } ?? ""
-        file = try sopsEncrypt("apiVersion: v1\nkind: Secret\nmetadata:\n  name: variables-cluster\nstringData:\n  alertmanager_webhook_url: \(Self.webhook)\n\(heartbeatLine)",
+        file = try await sopsEncrypt("apiVersion: v1\nkind: Secret\nmetadata:\n  name: variables-cluster\nstringData:\n  alertmanager_webhook_url: \(Self.webhook)\n\(heartbeatLine)",
                                name: "variables-cluster-secret.enc.yaml", recipients: [key.recipient], in: directory)
         try FileManager.default.createDirectory(atPath: directory.path("home"), withIntermediateDirectories: true)
     }
@@ -48,9 +48,9 @@ private func checklistLine(_ output: String, _ tag: String, _ subject: String) -
 @Suite("drbook secrets check: the checklist and its exit status")
 struct SecretsCLITests {
     @Test("with the key: every line decrypted and valid, exit 0, no value printed")
-    func passesWithKey() throws {
-        let fixture = try CLISecretFixture()
-        let result = try drbook(["secrets", "check", "--file", fixture.file] + CLISecretFixture.keys, environment: fixture.environment())
+    func passesWithKey() async throws {
+        let fixture = try await CLISecretFixture()
+        let result = try await cli(["secrets", "check", "--file", fixture.file] + CLISecretFixture.keys, environment: fixture.environment())
         #expect(result.status == 0, "\(result.all)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("[ok]") && $0.contains("stringData.alertmanager_webhook_url") && $0.contains("decrypted: valid slack-webhook https://hooks.slack.com/… (77 characters)") })
@@ -61,9 +61,9 @@ struct SecretsCLITests {
     }
 
     @Test("without a key: encrypted keys pass, a missing key fails with its fix, exit 1")
-    func missingKeyWithoutAgeKey() throws {
-        let fixture = try CLISecretFixture(heartbeat: nil)
-        let result = try drbook(["secrets", "check", "--file", fixture.file] + CLISecretFixture.keys, environment: fixture.environment(withKey: false))
+    func missingKeyWithoutAgeKey() async throws {
+        let fixture = try await CLISecretFixture(heartbeat: nil)
+        let result = try await cli(["secrets", "check", "--file", fixture.file] + CLISecretFixture.keys, environment: fixture.environment(withKey: false))
         #expect(result.status == 1, "\(result.all)")
         #expect(checklistLine(result.stdout, "[ok]", "stringData.alertmanager_webhook_url")?.hasSuffix("encrypted (str, 77 bytes)") == true)
         #expect(checklistLine(result.stdout, "[FAIL]", "stringData.alertmanager_heartbeat_url")?.hasSuffix("missing: stringData has no key 'alertmanager_heartbeat_url'") == true)
@@ -73,17 +73,17 @@ struct SecretsCLITests {
     }
 
     @Test("a placeholder and a wrong key each exit 1 with the reason, never the value")
-    func failures() throws {
-        let placeholder = try CLISecretFixture(heartbeat: "https://example.invalid/no-heartbeat-configured")
-        let result = try drbook(["secrets", "check", "--file", placeholder.file] + CLISecretFixture.keys, environment: placeholder.environment())
+    func failures() async throws {
+        let placeholder = try await CLISecretFixture(heartbeat: "https://example.invalid/no-heartbeat-configured")
+        let result = try await cli(["secrets", "check", "--file", placeholder.file] + CLISecretFixture.keys, environment: placeholder.environment())
         #expect(result.status == 1, "\(result.all)")
         #expect(result.stdout.contains("decrypted: https://example.invalid/… (47 characters) is the placeholder default"))
         expectNoSecretsInOutput(result)
 
-        let other = try AgeTestKey.generate(in: placeholder.directory, name: "other.txt")
+        let other = try await AgeTestKey.generate(in: placeholder.directory, name: "other.txt")
         var environment = placeholder.environment()
         environment["SOPS_AGE_KEY_FILE"] = other.path
-        let wrong = try drbook(["secrets", "check", "--file", placeholder.file] + CLISecretFixture.keys, environment: environment)
+        let wrong = try await cli(["secrets", "check", "--file", placeholder.file] + CLISecretFixture.keys, environment: environment)
         #expect(wrong.status == 1)
         #expect(checklistLine(wrong.stdout, "[FAIL]", "decryption") != nil)
         #expect(wrong.stdout.contains("no age identity in reach can decrypt the file (it is encrypted for \(placeholder.key.recipient))"))
@@ -91,9 +91,9 @@ struct SecretsCLITests {
     }
 
     @Test("-o json prints the report with verdicts and redacted forms only")
-    func json() throws {
-        let fixture = try CLISecretFixture()
-        let result = try drbook(["secrets", "check", "--file", fixture.file, "-o", "json"] + CLISecretFixture.keys, environment: fixture.environment())
+    func json() async throws {
+        let fixture = try await CLISecretFixture()
+        let result = try await cli(["secrets", "check", "--file", fixture.file, "-o", "json"] + CLISecretFixture.keys, environment: fixture.environment())
         #expect(result.status == 0, "\(result.all)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let keys = try #require(object["keys"] as? [[String: Any]])
@@ -103,28 +103,28 @@ struct SecretsCLITests {
     }
 
     @Test("a file that is not SOPS-encrypted fails (exit 1) and says so; bad arguments exit 2")
-    func notSopsAndBadInput() throws {
-        let fixture = try CLISecretFixture()
+    func notSopsAndBadInput() async throws {
+        let fixture = try await CLISecretFixture()
         let plain = fixture.directory.path("plain.yaml")
         try Data("stringData:\n  alertmanager_webhook_url: x\n".utf8).write(to: URL(fileURLWithPath: plain))
-        let notSops = try drbook(["secrets", "check", "--file", plain], environment: fixture.environment())
+        let notSops = try await cli(["secrets", "check", "--file", plain], environment: fixture.environment())
         #expect(notSops.status == 1, "\(notSops.all)")
         #expect(notSops.stdout.contains("the file is not SOPS-encrypted"))
         #expect(notSops.stdout.contains("fix: encrypt it with sops encrypt --in-place"))
 
-        let missing = try drbook(["secrets", "check", "--file", fixture.directory.path("nope.enc.yaml")], environment: fixture.environment())
+        let missing = try await cli(["secrets", "check", "--file", fixture.directory.path("nope.enc.yaml")], environment: fixture.environment())
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("does not exist"))
-        let badKey = try drbook(["secrets", "check", "--file", fixture.file, "--key", "stringData.x=email"], environment: fixture.environment())
+        let badKey = try await cli(["secrets", "check", "--file", fixture.file, "--key", "stringData.x=email"], environment: fixture.environment())
         #expect(badKey.status == 2)
         #expect(badKey.stderr.contains("'email' is not a value format"))
     }
 
     @Test("the platform's local file without a key: webhook encrypted (but short), heartbeat missing")
-    func platformFixture() throws {
+    func platformFixture() async throws {
         let path = try PlatformFixtures.path("sops/local-variables-cluster-secret.enc.yaml")
         let directory = try TemporaryDirectory()
-        let result = try drbook(["secrets", "check", "--file", path] + CLISecretFixture.keys,
+        let result = try await cli(["secrets", "check", "--file", path] + CLISecretFixture.keys,
                                 environment: ["HOME": directory.path("home"), "SOPS_AGE_KEY_FILE": "", "SOPS_AGE_KEY": "", "XDG_CONFIG_HOME": ""])
         #expect(result.status == 1, "\(result.all)")
         #expect(checklistLine(result.stdout, "[warn]", "stringData.alertmanager_webhook_url")?.hasSuffix("encrypted (str, 42 bytes)") == true)
@@ -134,8 +134,16 @@ struct SecretsCLITests {
     }
 }
 
+/// The built drbook run off the cooperative pool (a run takes seconds; see `offPool`).
+private func cli(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) async throws -> CLIResult {
+    try await offPool {
+        if let input { return try drbookPiped(arguments, input: input, environment: environment) }
+        return try drbook(arguments, environment: environment)
+    }
+}
+
 /// Runs the built drbook with `input` on its standard input (a pipe: no terminal).
-private func drbook(_ arguments: [String], input: String, environment: [String: String]) throws -> CLIResult {
+private func drbookPiped(_ arguments: [String], input: String, environment: [String: String]) throws -> CLIResult {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("drbook")
     let executable = FileManager.default.fileExists(atPath: binary.path) ? binary
         : Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("drbook")
@@ -162,27 +170,24 @@ struct SecretsSetCLITests {
     static let newHeartbeat = "https://hc-ping.com/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
 
     @Test("piped value with --yes: written, verified, then the check passes; the value is never printed")
-    func writes() throws {
-        let fixture = try CLISecretFixture(heartbeat: nil)
-        let result = try drbook(["secrets", "set", "stringData.alertmanager_heartbeat_url", "--file", fixture.file, "--yes"],
-                                input: Self.newHeartbeat + "\n", environment: fixture.environment())
+    func writes() async throws {
+        let fixture = try await CLISecretFixture(heartbeat: nil)
+        let result = try await cli(["secrets", "set", "stringData.alertmanager_heartbeat_url", "--file", fixture.file, "--yes"], input: Self.newHeartbeat + "\n", environment: fixture.environment())
         #expect(result.status == 0, "\(result.all)")
         #expect(result.stdout.contains("Added stringData.alertmanager_heartbeat_url in \(fixture.file): https://hc-ping.com/… (56 characters), encrypted by sops"))
         #expect(!result.all.contains(Self.newHeartbeat) && !result.all.contains("1a2b3c4d-5e6f"))
-        let check = try drbook(["secrets", "check", "--file", fixture.file] + CLISecretFixture.keys, environment: fixture.environment())
+        let check = try await cli(["secrets", "check", "--file", fixture.file] + CLISecretFixture.keys, environment: fixture.environment())
         #expect(check.status == 0, "\(check.all)")
     }
 
     @Test("without a terminal and without --yes nothing is written (exit 2); an invalid value exits 2; the file is unchanged")
-    func refuses() throws {
-        let fixture = try CLISecretFixture()
+    func refuses() async throws {
+        let fixture = try await CLISecretFixture()
         let before = try Data(contentsOf: URL(fileURLWithPath: fixture.file))
-        let unconfirmed = try drbook(["secrets", "set", "stringData.alertmanager_heartbeat_url", "--file", fixture.file],
-                                     input: Self.newHeartbeat, environment: fixture.environment())
+        let unconfirmed = try await cli(["secrets", "set", "stringData.alertmanager_heartbeat_url", "--file", fixture.file], input: Self.newHeartbeat, environment: fixture.environment())
         #expect(unconfirmed.status == 2)
         #expect(unconfirmed.stderr.contains("needs a confirmation and there is no terminal to ask; pass --yes"))
-        let invalid = try drbook(["secrets", "set", "stringData.alertmanager_webhook_url", "--file", fixture.file, "--yes"],
-                                 input: "https://hooks.slack.com/triggers/T0CLITEST/123/abcdef0123456789", environment: fixture.environment())
+        let invalid = try await cli(["secrets", "set", "stringData.alertmanager_webhook_url", "--file", fixture.file, "--yes"], input: "https://hooks.slack.com/triggers/T0CLITEST/123/abcdef0123456789", environment: fixture.environment())
         #expect(invalid.status == 2, "\(invalid.all)")
         #expect(invalid.stderr.contains("Workflow Builder webhook"))
         #expect(!invalid.stderr.contains("abcdef0123456789"))
@@ -193,8 +198,8 @@ struct SecretsSetCLITests {
 @Suite("SOPS steps in a run: decrypted values never reach the console, the journal or a report")
 struct SecretsRunRedactionTests {
     @Test("sops.set from the environment, sops.keysSet, then a step that prints the plaintext: every output redacted")
-    func runRedacted() throws {
-        let fixture = try CLISecretFixture(heartbeat: nil)
+    func runRedacted() async throws {
+        let fixture = try await CLISecretFixture(heartbeat: nil)
         let newHeartbeat = "https://hc-ping.com/9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"
         try """
         apiVersion: drbook/v1
@@ -226,12 +231,12 @@ struct SecretsRunRedactionTests {
         // Only real values: the exec step's sops 3.11 panics on an empty SOPS_AGE_SSH_PRIVATE_KEY_FILE.
         let environment = ["HOME": fixture.directory.path("home"), "SOPS_AGE_KEY_FILE": fixture.key.path,
                            "NEW_HEARTBEAT_URL": newHeartbeat, "SOPS_DISABLE_VERSION_CHECK": "1"]
-        let result = try drbook(["run", "secrets", "--runbooks", fixture.directory.url.path, "--runs-dir", runs, "--yes"], environment: environment)
+        let result = try await cli(["run", "secrets", "--runbooks", fixture.directory.url.path, "--runs-dir", runs, "--yes"], environment: environment)
         #expect(result.status == 0, "\(result.all)")
         let journals = try FileManager.default.subpathsOfDirectory(atPath: runs).filter { $0.hasSuffix("journal.jsonl") }
         let journal = try String(contentsOfFile: "\(runs)/\(try #require(journals.first))", encoding: .utf8)
         let id = try #require(journals.first?.split(separator: "/").first.map(String.init))
-        let report = try drbook(["report", id, "--runs-dir", runs], environment: environment)
+        let report = try await cli(["report", id, "--runs-dir", runs], environment: environment)
         // The exec step's output holds the plaintext file; the values learned earlier are masked in it.
         #expect(journal.contains("[redacted]"))
         for text in [result.all, journal, report.all] {
@@ -252,16 +257,16 @@ struct AlertingSecretsRunbookTests {
     }
 
     @Test("without a key: the secrets are proved encrypted and the live probe is skipped; the platform's local file fails on the missing heartbeat")
-    func runs() throws {
-        let fixture = try CLISecretFixture()
+    func runs() async throws {
+        let fixture = try await CLISecretFixture()
         let runs = fixture.directory.path("runs")
         let environment = ["HOME": fixture.directory.path("home"), "SOPS_AGE_KEY_FILE": "", "SOPS_AGE_KEY": "", "XDG_CONFIG_HOME": ""]
-        let passed = try drbook(["run", "alerting-secrets", "--param", "file=\(fixture.file)", "--runs-dir", runs] + workspace, environment: environment)
+        let passed = try await cli(["run", "alerting-secrets", "--param", "file=\(fixture.file)", "--runs-dir", runs] + workspace, environment: environment)
         #expect(passed.status == 0, "\(passed.all)")
         #expect(passed.stdout.contains("[ok] stringData.alertmanager_webhook_url: encrypted (str, 77 bytes)"))
 
         let local = try PlatformFixtures.path("sops/local-variables-cluster-secret.enc.yaml")
-        let failed = try drbook(["run", "alerting-secrets", "--param", "file=\(local)", "--runs-dir", runs] + workspace, environment: environment)
+        let failed = try await cli(["run", "alerting-secrets", "--param", "file=\(local)", "--runs-dir", runs] + workspace, environment: environment)
         #expect(failed.status == 1, "\(failed.all)")
         #expect(failed.all.contains("stringData.alertmanager_heartbeat_url missing: stringData has no key 'alertmanager_heartbeat_url'"))
     }

@@ -26,7 +26,7 @@ struct DecryptionTests {
 
     @Test("with the right key the value comes back exactly, in memory, and never prints itself")
     func decrypts() async throws {
-        let fixture = try EncryptedFixture()
+        let fixture = try await EncryptedFixture()
         let value = try await decrypt(fixture.file, webhook, environment: try fixture.environment())
         #expect(value.revealed == TestSecrets.webhook)
         #expect("\(value)" == "[secret, \(TestSecrets.webhook.count) characters]")
@@ -35,7 +35,7 @@ struct DecryptionTests {
 
     @Test("SOPS_AGE_KEY holds the identity inline")
     func inlineKey() async throws {
-        let fixture = try EncryptedFixture()
+        let fixture = try await EncryptedFixture()
         var environment = try fixture.environmentWithoutKey()
         environment["SOPS_AGE_KEY"] = try String(contentsOfFile: fixture.key.path, encoding: .utf8)
         let value = try await decrypt(fixture.file, SopsKeyPath(parsing: "stringData.dex_client_secret")!, environment: environment)
@@ -44,7 +44,7 @@ struct DecryptionTests {
 
     @Test("the default key file (~/.config/sops/age/keys.txt) is found as sops finds it")
     func defaultKeyFile() async throws {
-        let fixture = try EncryptedFixture()
+        let fixture = try await EncryptedFixture()
         let environment = try fixture.environmentWithoutKey()
         let keys = try #require(AgeKeySources.defaultKeyFile(environment: environment))
         try FileManager.default.createDirectory(atPath: (keys as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -56,8 +56,8 @@ struct DecryptionTests {
 
     @Test("a wrong key: no matching identity, with the file's recipients and the key tried")
     func wrongKey() async throws {
-        let fixture = try EncryptedFixture()
-        let other = try AgeTestKey.generate(in: fixture.directory, name: "other.txt")
+        let fixture = try await EncryptedFixture()
+        let other = try await AgeTestKey.generate(in: fixture.directory, name: "other.txt")
         let error = try await failure(fixture.file, webhook, environment: try fixture.environment(keyFile: other.path))
         #expect(error.kind == .noMatchingKey)
         #expect(error.exitCode == 128)
@@ -73,7 +73,7 @@ struct DecryptionTests {
 
     @Test("no key at all: the same error, saying no key was found")
     func noKey() async throws {
-        let fixture = try EncryptedFixture()
+        let fixture = try await EncryptedFixture()
         let error = try await failure(fixture.file, webhook, environment: try fixture.environmentWithoutKey())
         #expect(error.kind == .noMatchingKey)
         #expect(error.what.contains("no age key was found"))
@@ -81,7 +81,7 @@ struct DecryptionTests {
 
     @Test("a plaintext value edited by hand: MAC mismatch, exit 51, with how to find the edit")
     func macMismatch() async throws {
-        let fixture = try EncryptedFixture()
+        let fixture = try await EncryptedFixture()
         let path = try fixture.edited("mac.enc.yaml") { $0.replacingOccurrences(of: "name: variables-cluster", with: "name: variables-other") }
         let error = try await failure(path, webhook, environment: try fixture.environment())
         #expect(error.kind == .macMismatch)
@@ -92,7 +92,7 @@ struct DecryptionTests {
 
     @Test("tampered ciphertext fails authentication (exit 25)")
     func tamperedCiphertext() async throws {
-        let fixture = try EncryptedFixture()
+        let fixture = try await EncryptedFixture()
         let path = try fixture.edited("tampered.enc.yaml") { text in
             let value = encryptedValue(of: "alertmanager_webhook_url", in: text)!
             var characters = Array(value)
@@ -107,7 +107,7 @@ struct DecryptionTests {
 
     @Test("a plaintext value under an encrypted path: sops's message repeats it, drbook's does not")
     func plaintextUnderEncryptedPath() async throws {
-        let fixture = try EncryptedFixture()
+        let fixture = try await EncryptedFixture()
         let leaked = "leaked-\(TestSecrets.password)"
         let path = try fixture.edited("plain.enc.yaml") { text in
             text.replacingOccurrences(of: encryptedValue(of: "dex_client_secret", in: text)!, with: leaked)
@@ -119,7 +119,7 @@ struct DecryptionTests {
 
     @Test("a key that is not in the file, a file that does not exist, a file that is not SOPS")
     func missingThings() async throws {
-        let fixture = try EncryptedFixture()
+        let fixture = try await EncryptedFixture()
         let environment = try fixture.environment()
         #expect(try await failure(fixture.file, SopsKeyPath(parsing: "stringData.nope")!, environment: environment).kind == .keyNotFound)
         #expect(try await failure(fixture.directory.path("nope.enc.yaml"), webhook, environment: environment).kind == .fileMissing)

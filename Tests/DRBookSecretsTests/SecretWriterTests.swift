@@ -22,7 +22,7 @@ struct SecretWriterTests {
 
     @Test("a new value replaces the old one; the other values keep their ciphertext; no copy is left behind")
     func replaces() async throws {
-        let fixture = try EncryptedFixture()
+        let fixture = try await EncryptedFixture()
         let before = try fixture.text
         let outcome = try await writer(fixture).set(file: fixture.file, key: heartbeat, value: SecretValue(Self.newHeartbeat), format: .heartbeatURL)
         #expect(outcome.added == false)
@@ -38,7 +38,7 @@ struct SecretWriterTests {
 
     @Test("a missing key is added")
     func adds() async throws {
-        let fixture = try EncryptedFixture(TestSecrets.platformSecret.replacingOccurrences(of: "  alertmanager_heartbeat_url: \(TestSecrets.heartbeat)\n", with: ""))
+        let fixture = try await EncryptedFixture(TestSecrets.platformSecret.replacingOccurrences(of: "  alertmanager_heartbeat_url: \(TestSecrets.heartbeat)\n", with: ""))
         let outcome = try await writer(fixture).set(file: fixture.file, key: heartbeat, value: SecretValue(Self.newHeartbeat), format: .heartbeatURL)
         #expect(outcome.added)
         let inspection = SopsInspector().inspect(try SopsFile.load(path: fixture.file), keys: [heartbeat])
@@ -47,7 +47,7 @@ struct SecretWriterTests {
 
     @Test("the value reaches sops on standard input, never in its arguments")
     func notInArgv() async throws {
-        let fixture = try EncryptedFixture()
+        let fixture = try await EncryptedFixture()
         let log = fixture.directory.path("argv.log")
         let wrapper = fixture.directory.path("sops-wrapper")
         try Data("#!/bin/sh\nprintf '%s\\n' \"$@\" >> '\(log)'\nexec '\(try SopsTools.sops)' \"$@\"\n".utf8).write(to: URL(fileURLWithPath: wrapper))
@@ -67,10 +67,10 @@ struct SecretWriterTests {
         (newHeartbeat, "stringData.alertmanager_heartbeat_url", true, .sops),
     ])
     func unchangedOnFailure(value: String, key: String, wrongKey: Bool, kind: SecretWriteError.Kind) async throws {
-        let fixture = try EncryptedFixture()
+        let fixture = try await EncryptedFixture()
         var sops = try SopsBinary.locate(environment: try fixture.environment())
         if wrongKey {
-            sops.environment["SOPS_AGE_KEY_FILE"] = try AgeTestKey.generate(in: fixture.directory, name: "other.txt").path
+            sops.environment["SOPS_AGE_KEY_FILE"] = try await AgeTestKey.generate(in: fixture.directory, name: "other.txt").path
         }
         let before = try snapshot(fixture)
         let path = SopsKeyPath(parsing: key)!
@@ -88,7 +88,7 @@ struct SecretWriterTests {
 
     @Test("sops older than 3.11 is refused: it could only take the value in argv")
     func oldSops() async throws {
-        let fixture = try EncryptedFixture()
+        let fixture = try await EncryptedFixture()
         let fake = fixture.directory.path("sops-3.10")
         try Data("#!/bin/sh\necho 'sops 3.10.2 (latest)'\n".utf8).write(to: URL(fileURLWithPath: fake))
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: fake)

@@ -24,7 +24,7 @@ struct SecretsCheckerTests {
 
     @Test("with the key: both values decrypted and valid, handed to the redactor, absent from the report")
     func passes() async throws {
-        let fixture = try EncryptedFixture()
+        let fixture = try await EncryptedFixture()
         let learned = LearnedSecrets()
         let report = try await SecretsChecker(environment: try fixture.environment()).check(file: fixture.file, keys: requests, learnSecret: learned.add)
         #expect(report.passed, "\(report.keys)")
@@ -39,7 +39,7 @@ struct SecretsCheckerTests {
     @Test("the heartbeat left at the placeholder fails with the placeholder named, not shown")
     func placeholder() async throws {
         let plaintext = TestSecrets.platformSecret.replacingOccurrences(of: TestSecrets.heartbeat, with: "https://example.invalid/no-heartbeat-configured")
-        let fixture = try EncryptedFixture(plaintext)
+        let fixture = try await EncryptedFixture(plaintext)
         let report = try await SecretsChecker(environment: try fixture.environment()).check(file: fixture.file, keys: requests)
         #expect(!report.passed)
         #expect(report.keys[1].verdict == .failed)
@@ -51,7 +51,7 @@ struct SecretsCheckerTests {
     @Test("a wrong URL shape fails the key with the shape's problem")
     func wrongShape() async throws {
         let plaintext = TestSecrets.platformSecret.replacingOccurrences(of: TestSecrets.webhook, with: "https://hooks.slack.com/triggers/T0DRBOOK1/123456/abcdefabcdef0123")
-        let fixture = try EncryptedFixture(plaintext)
+        let fixture = try await EncryptedFixture(plaintext)
         let report = try await SecretsChecker(environment: try fixture.environment()).check(file: fixture.file, keys: requests)
         #expect(report.keys.map(\.verdict) == [.failed, .passed])
         #expect(report.keys[0].value?.problem?.contains("Workflow Builder") == true)
@@ -60,7 +60,7 @@ struct SecretsCheckerTests {
 
     @Test("without a key: checked without decrypting, and passed when every key is encrypted")
     func withoutKey() async throws {
-        let fixture = try EncryptedFixture()
+        let fixture = try await EncryptedFixture()
         let report = try await SecretsChecker(environment: try fixture.environmentWithoutKey()).check(file: fixture.file, keys: requests)
         #expect(report.passed)
         #expect(!report.decryption.attempted)
@@ -72,7 +72,7 @@ struct SecretsCheckerTests {
 
     @Test("a named key file that does not exist fails rather than silently skipping decryption")
     func brokenKeyFile() async throws {
-        let fixture = try EncryptedFixture()
+        let fixture = try await EncryptedFixture()
         let report = try await SecretsChecker(environment: try fixture.environment(keyFile: "/nonexistent/keys.txt")).check(file: fixture.file, keys: requests)
         #expect(!report.passed)
         #expect(report.decryption.error?.what.contains("SOPS_AGE_KEY_FILE (/nonexistent/keys.txt): the file does not exist") == true)
@@ -80,8 +80,8 @@ struct SecretsCheckerTests {
 
     @Test("a wrong key fails every encrypted key once, with the file's recipient")
     func wrongKey() async throws {
-        let fixture = try EncryptedFixture()
-        let other = try AgeTestKey.generate(in: fixture.directory, name: "other.txt")
+        let fixture = try await EncryptedFixture()
+        let other = try await AgeTestKey.generate(in: fixture.directory, name: "other.txt")
         let report = try await SecretsChecker(environment: try fixture.environment(keyFile: other.path)).check(file: fixture.file, keys: requests)
         #expect(!report.passed)
         #expect(report.decryption.error?.kind == .noMatchingKey)
@@ -91,7 +91,7 @@ struct SecretsCheckerTests {
 
     @Test("a MAC mismatch and sops missing from PATH are reported for the file")
     func fileWideFailures() async throws {
-        let fixture = try EncryptedFixture()
+        let fixture = try await EncryptedFixture()
         let tampered = try fixture.edited("mac.enc.yaml") { $0.replacingOccurrences(of: "namespace: flux-system", with: "namespace: default") }
         let mac = try await SecretsChecker(environment: try fixture.environment()).check(file: tampered, keys: requests)
         #expect(mac.decryption.error?.kind == .macMismatch)

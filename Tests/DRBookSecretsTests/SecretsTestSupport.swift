@@ -31,10 +31,10 @@ struct EncryptedFixture {
     let file: String
 
     init(_ plaintext: String = TestSecrets.platformSecret, name: String = "variables-cluster-secret.enc.yaml",
-         rule: [String] = ["--encrypted-regex", "^(data|stringData)$"]) throws {
+         rule: [String] = ["--encrypted-regex", "^(data|stringData)$"]) async throws {
         directory = try TemporaryDirectory()
-        key = try AgeTestKey.generate(in: directory)
-        file = try sopsEncrypt(plaintext, name: name, recipients: [key.recipient], in: directory, rule: rule)
+        key = try await AgeTestKey.generate(in: directory)
+        file = try await sopsEncrypt(plaintext, name: name, recipients: [key.recipient], in: directory, rule: rule)
     }
 
     var text: String { get throws { try String(contentsOfFile: file, encoding: .utf8) } }

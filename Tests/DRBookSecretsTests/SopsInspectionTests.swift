@@ -9,8 +9,8 @@ struct SopsInspectionTests {
     let heartbeat = SopsKeyPath(parsing: "stringData.alertmanager_heartbeat_url")!
 
     @Test("a file sops encrypted: metadata read, requested keys present and encrypted with their plaintext length")
-    func encryptedFile() throws {
-        let fixture = try EncryptedFixture()
+    func encryptedFile() async throws {
+        let fixture = try await EncryptedFixture()
         let file = try SopsFile.load(path: fixture.file)
         let inspection = SopsInspector().inspect(file, keys: [webhook, heartbeat])
         #expect(inspection.findings.isEmpty, "\(inspection.findings)")
@@ -27,8 +27,8 @@ struct SopsInspectionTests {
     }
 
     @Test("a missing key names the mapping it is missing from and that mapping's position")
-    func missingKey() throws {
-        let fixture = try EncryptedFixture()
+    func missingKey() async throws {
+        let fixture = try await EncryptedFixture()
         let inspection = SopsInspector().inspect(try SopsFile.load(path: fixture.file),
                                                  keys: [SopsKeyPath(parsing: "stringData.alertmanager_url")!, SopsKeyPath(parsing: "data.x")!])
         #expect(inspection.keys.map(\.state) == [.missing, .missing])
@@ -39,8 +39,8 @@ struct SopsInspectionTests {
     }
 
     @Test("a plaintext value where the rule requires encryption is a security failure at its position, without the value")
-    func plaintextValue() throws {
-        let fixture = try EncryptedFixture()
+    func plaintextValue() async throws {
+        let fixture = try await EncryptedFixture()
         let path = try fixture.edited("plain.enc.yaml") { text in
             text.replacingOccurrences(of: encryptedValue(of: "dex_client_secret", in: text)!, with: "leaked-\(TestSecrets.password)")
         }
@@ -56,8 +56,8 @@ struct SopsInspectionTests {
     }
 
     @Test("an empty value is reported as never set (sops leaves empty values unencrypted), not as plaintext")
-    func emptyValue() throws {
-        let fixture = try EncryptedFixture()
+    func emptyValue() async throws {
+        let fixture = try await EncryptedFixture()
         let inspection = SopsInspector().inspect(try SopsFile.load(path: fixture.file), keys: [SopsKeyPath(parsing: "stringData.empty_value")!])
         #expect(inspection.keys[0].state == .empty)
         #expect(inspection.keys[0].message.contains("never set"))
@@ -70,8 +70,8 @@ struct SopsInspectionTests {
         (",tag:", ",tog:", "has no tag: field"),
         ("data:", "data:!!!", "has a data: field that is not base64"),
     ])
-    func malformedValue(find: String, replace: String, expected: String) throws {
-        let fixture = try EncryptedFixture()
+    func malformedValue(find: String, replace: String, expected: String) async throws {
+        let fixture = try await EncryptedFixture()
         let path = try fixture.edited("malformed.enc.yaml") { text in
             let value = encryptedValue(of: "alertmanager_webhook_url", in: text)!
             return text.replacingOccurrences(of: value, with: value.replacingOccurrences(of: find, with: replace, options: .regularExpression))
@@ -83,22 +83,22 @@ struct SopsInspectionTests {
     }
 
     @Test("a value that is a mapping is not a value")
-    func notAValue() throws {
-        let fixture = try EncryptedFixture()
+    func notAValue() async throws {
+        let fixture = try await EncryptedFixture()
         let inspection = SopsInspector().inspect(try SopsFile.load(path: fixture.file), keys: [SopsKeyPath(parsing: "metadata")!])
         #expect(inspection.keys[0].state == .notAValue)
     }
 
     @Test("with no keys requested, every value the rule encrypts is checked")
-    func allSelectedKeys() throws {
-        let fixture = try EncryptedFixture()
+    func allSelectedKeys() async throws {
+        let fixture = try await EncryptedFixture()
         let inspection = SopsInspector().inspect(try SopsFile.load(path: fixture.file))
         #expect(inspection.keys.map(\.path) == ["stringData.alertmanager_webhook_url", "stringData.alertmanager_heartbeat_url", "stringData.dex_client_secret"])
     }
 
     @Test("JSON files are read like YAML ones, with positions")
-    func jsonFile() throws {
-        let fixture = try EncryptedFixture(#"{"kind": "Secret", "data": {"token": "\#(TestSecrets.password)", "nested": {"x": "y"}}}"#,
+    func jsonFile() async throws {
+        let fixture = try await EncryptedFixture(#"{"kind": "Secret", "data": {"token": "\#(TestSecrets.password)", "nested": {"x": "y"}}}"#,
                                            name: "secret.enc.json")
         let file = try SopsFile.load(path: fixture.file)
         #expect(file.format == .json)
@@ -110,8 +110,8 @@ struct SopsInspectionTests {
     }
 
     @Test("multi-document YAML: the metadata of the first document, every document's values checked")
-    func multiDocument() throws {
-        let fixture = try EncryptedFixture("stringData:\n  a: one-secret-value\n---\nstringData:\n  b: two-secret-value\n", name: "multi.enc.yaml")
+    func multiDocument() async throws {
+        let fixture = try await EncryptedFixture("stringData:\n  a: one-secret-value\n---\nstringData:\n  b: two-secret-value\n", name: "multi.enc.yaml")
         let file = try SopsFile.load(path: fixture.file)
         #expect(file.documents.count == 2)
         let inspection = SopsInspector().inspect(file, keys: [SopsKeyPath(parsing: "stringData.a")!])
@@ -170,8 +170,8 @@ struct SopsInspectionTests {
         ("    encrypted_regex: ", "    unencrypted_suffix: _plain\n    encrypted_regex: ", "names 2 selection rules"),
         ("recipient: age1", "recipient: xge1", "is not an age public key"),
     ])
-    func brokenMetadata(find: String, replace: String, expected: String) throws {
-        let fixture = try EncryptedFixture()
+    func brokenMetadata(find: String, replace: String, expected: String) async throws {
+        let fixture = try await EncryptedFixture()
         let path = try fixture.edited("meta.enc.yaml") { $0.replacingOccurrences(of: find, with: replace) }
         let inspection = SopsInspector().inspect(try SopsFile.load(path: path), keys: [webhook])
         let finding = try #require(inspection.failures.first { $0.message.contains(expected) }, "\(inspection.findings)")
@@ -212,8 +212,8 @@ struct EncryptionRuleTests {
         ["--unencrypted-suffix", "_unencrypted"],
         [],
     ])
-    func agreesWithSops(rule: [String]) throws {
-        let fixture = try EncryptedFixture(Self.document, name: "rules.enc.yaml", rule: rule)
+    func agreesWithSops(rule: [String]) async throws {
+        let fixture = try await EncryptedFixture(Self.document, name: "rules.enc.yaml", rule: rule)
         let file = try SopsFile.load(path: fixture.file)
         if rule.isEmpty { #expect(file.metadata.rule == .unencryptedSuffix("_unencrypted")) }
         let leaves = try #require(file.documents.first).leaves()
