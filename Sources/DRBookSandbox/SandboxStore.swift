@@ -148,6 +148,27 @@ public actor SandboxStore {
                           precondition: patch.metadata("resourceVersion"))
     }
 
+    /// Changes an object in place, atomically: `change` gets the current object and
+    /// edits it (read-modify-write without a conflict window; controllers and JSON patch use
+    /// it). With `status: true` only the status of the result is kept, otherwise the status of
+    /// a kind with a status subresource is. A resourceVersion the change sets is a precondition.
+    @discardableResult
+    public func modify(_ resource: GroupResource, namespace: String? = nil, name: String, status: Bool = false,
+                       _ change: @Sendable (inout JSONValue) throws -> Void) throws -> JSONValue {
+        let entry = try entry(resource)
+        let (key, old) = try existing(resource, entry: entry, namespace: namespace, name: name)
+        var changed = old
+        try change(&changed)
+        var new = old
+        if status {
+            new["status"] = changed["status"]
+        } else {
+            new = changed
+            if entry.hasStatus { new["status"] = old["status"] }
+        }
+        return try commit(resource, entry: entry, key: key, old: old, new: new, precondition: changed.metadata("resourceVersion"))
+    }
+
     /// Deletes an object at once and returns its last state. Deleting a namespace deletes
     /// its objects; dependents (by owner reference) are deleted or orphaned per `propagation`.
     @discardableResult

@@ -29,7 +29,14 @@ struct StoreOperations {
         case (.update, let subresource):
             return try APIHandler.json(try await update(try await request.jsonBody(), subresource: subresource))
         case (.patch, let subresource):
-            let patch = try Self.mergePatch(from: try await request.jsonBody(), contentType: request.headers[.contentType], entry: entry)
+            let body = try await request.jsonBody()
+            if Self.mediaType(request.headers[.contentType]) == Self.jsonPatch, subresource != .scale {
+                let changed = try await store.modify(resource, namespace: path.namespace, name: name, status: subresource == .status) {
+                    $0 = try JSONPatch.apply(body, to: $0)
+                }
+                return try APIHandler.json(changed)
+            }
+            let patch = try Self.mergePatch(from: body, contentType: request.headers[.contentType], entry: entry)
             return try APIHandler.json(try await apply(patch, subresource: subresource))
         case (.delete, _):
             let options = try await DeleteOptions(request)
@@ -134,21 +141,26 @@ struct StoreOperations {
         }
     }
 
-    /// The patch as a JSON merge patch. A strategic merge patch (what kubectl sends for
+    /// The patch as a JSON merge patch (JSON patch is applied apart, in the store). A strategic merge patch (what kubectl sends for
     /// built-in kinds) is taken as a merge patch without its `$` directives: lists are
     /// replaced whole rather than merged by key, an approximation that holds for the
     /// fields drbook and its tests touch. Custom resources refuse strategic merge, as a
     /// real server does.
+    static let jsonPatch = "application/json-patch+json"
+
+    static func mediaType(_ contentType: String?) -> String {
+        (contentType ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+    }
+
     static func mergePatch(from body: DRBookKube.JSONValue, contentType: String?, entry: APIResource) throws -> DRBookKube.JSONValue {
-        let mediaType = (contentType ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        switch mediaType {
+        switch mediaType(contentType) {
         case "application/merge-patch+json":
             return body
         case "application/strategic-merge-patch+json" where entry.isBuiltIn:
             return withoutDirectives(body)
         default:
             throw APIError(.unsupportedMediaType, "the body of the request was in an unknown format - accepted media types include: "
-                           + (entry.isBuiltIn ? "application/merge-patch+json, application/strategic-merge-patch+json" : "application/merge-patch+json"))
+                           + "\(jsonPatch), application/merge-patch+json" + (entry.isBuiltIn ? ", application/strategic-merge-patch+json" : ""))
         }
     }
 

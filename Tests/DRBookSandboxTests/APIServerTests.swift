@@ -81,7 +81,7 @@ struct APIServerTests {
         }
     }
 
-    @Test("patch content types: merge patch, strategic merge as merge patch on built-in kinds, 415 for JSON patch and for strategic merge on custom resources")
+    @Test("patch content types: merge patch, JSON patch, strategic merge as merge patch on built-in kinds, 415 for strategic merge on custom resources and for apply")
     func patchContentTypes() async throws {
         try await withSandbox { sandbox in
             let admin = token(sandbox, "sandbox-admin")
@@ -94,10 +94,20 @@ struct APIServerTests {
             #expect(strategic.status == 200)
             #expect(strategic.body["data"] == ["a": "1", "b": "2"])
             #expect(strategic.body["$retainKeys"] == nil)
-            let jsonPatch = try await send(try request(sandbox, configPath, method: .patch, token: admin,
-                                                       body: [["op": "remove", "path": "/data/a"]], contentType: "application/json-patch+json"))
-            #expect(jsonPatch.status == 415)
-            #expect(jsonPatch.body["reason"] == "UnsupportedMediaType")
+            let jsonPatch = try await send(try request(sandbox, configPath, method: .patch, token: admin, body: [
+                ["op": "test", "path": "/data/a", "value": "1"], ["op": "remove", "path": "/data/a"],
+                ["op": "add", "path": "/metadata/labels", "value": ["team": "sre"]], ["op": "replace", "path": "/data/b", "value": "3"],
+            ], contentType: "application/json-patch+json"))
+            #expect(jsonPatch.status == 200)
+            #expect(jsonPatch.body["data"] == ["b": "3"])
+            #expect(jsonPatch.body[path: ["metadata", "labels"]] == ["team": "sre"])
+            let failedTest = try await send(try request(sandbox, configPath, method: .patch, token: admin,
+                                                        body: [["op": "test", "path": "/data/b", "value": "4"]], contentType: "application/json-patch+json"))
+            #expect(failedTest.status == 422)
+            let apply = try await send(try request(sandbox, configPath, method: .patch, token: admin, body: ["data": ["c": "1"]],
+                                                   contentType: "application/apply-patch+yaml"))
+            #expect(apply.status == 415)
+            #expect(apply.body["reason"] == "UnsupportedMediaType")
             let ksPath = "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/\(Self.namespace)/kustomizations/apps"
             let customStrategic = try await send(try request(sandbox, ksPath, method: .patch, token: admin, body: ["spec": ["suspend": true]],
                                                              contentType: "application/strategic-merge-patch+json"))

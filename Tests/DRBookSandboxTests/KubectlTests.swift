@@ -101,7 +101,7 @@ struct KubectlTests {
         }
     }
 
-    @Test("apply creates, then updates through a patch; merge patch, annotate --overwrite, scale and delete reach the store")
+    @Test("apply creates, then updates through a patch; merge and JSON patch, annotate --overwrite, scale and delete reach the store")
     func writes() async throws {
         try await withKubectl { sandbox, admin, _ in
             let file = try admin.manifest("backup.json", backup("weekly"))
@@ -114,11 +114,14 @@ struct KubectlTests {
             #expect(stored[path: ["metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration"]] != nil)
 
             try await admin.succeed(["patch", "backup", "weekly", "-n", Self.namespace, "--type", "merge", "-p", #"{"spec":{"ttl":"1h0m0s","includedNamespaces":null}}"#])
+            try await admin.succeed(["patch", "backup", "weekly", "-n", Self.namespace, "--type", "json", "-p",
+                                     #"[{"op":"add","path":"/spec/storageLocation","value":"default"}]"#])
             try await admin.succeed(["annotate", "backup", "weekly", "-n", Self.namespace, "drbook.dev/checked=yes"])
             try await admin.succeed(["annotate", "--overwrite", "backup", "weekly", "-n", Self.namespace, "drbook.dev/checked=again"])
             stored = try await sandbox.store.get(Resources.backups, namespace: Self.namespace, name: "weekly")
             #expect(stored[path: ["spec", "ttl"]] == "1h0m0s")
             #expect(stored[path: ["spec", "includedNamespaces"]] == nil)
+            #expect(stored[path: ["spec", "storageLocation"]] == "default")
             #expect(stored[path: ["metadata", "annotations", "drbook.dev/checked"]] == "again")
 
             let sts: JSONValue = [
