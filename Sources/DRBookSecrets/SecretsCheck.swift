@@ -116,6 +116,12 @@ public struct SecretsChecker: Sendable {
             decryption.note = "no encrypted value to decrypt"
             return report(file, inspection, keys, decryption)
         }
+        // When every key found names its recipient and none is the file's, sops would only fail:
+        // in auto mode that means "no key for this file" (e.g. the local key and the prod file).
+        if mode == .auto, let mismatch = Self.recipientMismatch(decryption.keySources, file.metadata.ageRecipients) {
+            decryption.note = mismatch + ": values were checked without decrypting them"
+            return report(file, inspection, keys, decryption)
+        }
         let sops: SopsBinary
         do {
             sops = try SopsBinary.locate(environment: environment, explicitPath: sopsPath)
@@ -143,6 +149,15 @@ public struct SecretsChecker: Sendable {
             }
         }
         return report(file, inspection, keys, decryption)
+    }
+
+    /// "the age keys found are for age1…, not for this file's recipients (age1…)", or nil when one may match.
+    static func recipientMismatch(_ sources: [AgeKeySource], _ recipients: [String]) -> String? {
+        let usable = sources.filter(\.isUsable)
+        guard !usable.isEmpty, !recipients.isEmpty, usable.allSatisfy({ !$0.publicKeys.isEmpty }) else { return nil }
+        let known = Set(usable.flatMap(\.publicKeys))
+        guard known.isDisjoint(with: recipients) else { return nil }
+        return "the age key\(known.count == 1 ? "" : "s") found \(known.count == 1 ? "is" : "are") for \(known.sorted().joined(separator: ", ")), not for this file's recipients (\(recipients.joined(separator: ", ")))"
     }
 
     private func report(_ file: SopsFile, _ inspection: SopsInspection, _ keys: [SecretsReport.Key], _ decryption: SecretsReport.Decryption) -> SecretsReport {

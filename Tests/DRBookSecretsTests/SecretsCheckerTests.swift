@@ -78,11 +78,28 @@ struct SecretsCheckerTests {
         #expect(report.decryption.error?.what.contains("SOPS_AGE_KEY_FILE (/nonexistent/keys.txt): the file does not exist") == true)
     }
 
-    @Test("a wrong key fails every encrypted key once, with the file's recipient")
+    @Test("a key for other recipients: auto mode checks without decrypting and says whose key it is; required mode fails")
+    func keyForOtherRecipients() async throws {
+        let fixture = try await EncryptedFixture()
+        let other = try await AgeTestKey.generate(in: fixture.directory, name: "other.txt")
+        let auto = try await SecretsChecker(environment: try fixture.environment(keyFile: other.path)).check(file: fixture.file, keys: requests)
+        #expect(auto.passed)
+        #expect(!auto.decryption.attempted)
+        #expect(auto.decryption.note == "the age key found is for \(other.recipient), not for this file's recipients (\(fixture.key.recipient)): values were checked without decrypting them")
+        let required = try await SecretsChecker(environment: try fixture.environment(keyFile: other.path), mode: .required).check(file: fixture.file, keys: requests)
+        #expect(!required.passed)
+        #expect(required.decryption.error?.kind == .noMatchingKey)
+    }
+
+    @Test("a wrong key without a public-key comment: sops is asked, and every encrypted key fails once, with the file's recipient")
     func wrongKey() async throws {
         let fixture = try await EncryptedFixture()
         let other = try await AgeTestKey.generate(in: fixture.directory, name: "other.txt")
-        let report = try await SecretsChecker(environment: try fixture.environment(keyFile: other.path)).check(file: fixture.file, keys: requests)
+        // Only the identity line, as a key pasted from a password manager often is.
+        let bare = fixture.directory.path("bare.txt")
+        let identity = try String(contentsOfFile: other.path, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")
+        try Data(identity.utf8).write(to: URL(fileURLWithPath: bare))
+        let report = try await SecretsChecker(environment: try fixture.environment(keyFile: bare)).check(file: fixture.file, keys: requests)
         #expect(!report.passed)
         #expect(report.decryption.error?.kind == .noMatchingKey)
         #expect(report.decryption.error?.what.contains(fixture.key.recipient) == true)
