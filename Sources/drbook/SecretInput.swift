@@ -17,49 +17,76 @@ enum SecretInput {
             if text.hasSuffix("\r\n") { text.removeLast(2) } else if text.hasSuffix("\n") { text.removeLast() }
             return text
         }
-        let first = try hiddenLine(prompt)
-        let second = try hiddenLine("Again, to confirm: ")
+        let first = hiddenLine(prompt, from: STDIN_FILENO)
+        let second = hiddenLine("Again, to confirm: ", from: STDIN_FILENO)
         guard first == second else { throw BadInput("the two entries differ; nothing was written") }
         return first
     }
 
-    /// Whether an operator can be asked: the terminal is there for both the question and its answer.
-    static var canAsk: Bool { isatty(STDERR_FILENO) != 0 && FileManager.default.isReadableFile(atPath: "/dev/tty") }
+    /// Whether an operator can be asked: on the terminal that is standard input, or on the
+    /// controlling terminal when the value came through a pipe.
+    static var canAsk: Bool {
+        guard isatty(STDERR_FILENO) != 0 else { return false }
+        return isatty(STDIN_FILENO) != 0 || controllingTerminal() != nil
+    }
 
-    /// Asks a yes/no question on the terminal (even when standard input is a pipe).
+    /// Asks a yes/no question; anything but y or yes is a no.
     static func confirm(_ question: String) -> Bool {
-        guard let tty = fopen("/dev/tty", "r+") else { return false }
-        defer { fclose(tty) }
-        fputs(question, tty)
-        fflush(tty)
-        var buffer = [CChar](repeating: 0, count: 64)
-        guard fgets(&buffer, Int32(buffer.count), tty) != nil else { return false }
-        let answer = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        prompt(question)
+        let answer: String
+        if isatty(STDIN_FILENO) != 0 {
+            answer = line(from: STDIN_FILENO)
+        } else if let tty = controllingTerminal() {
+            defer { close(tty) }
+            answer = line(from: tty)
+        } else {
+            return false
+        }
         return ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespacesAndNewlines).lowercased())
     }
 
-    /// One line read from the terminal with echo off, echo restored whatever happens.
-    private static func hiddenLine(_ prompt: String) throws -> String {
-        guard let tty = fopen("/dev/tty", "r+") else { throw BadInput("no terminal to ask for the value; pipe it on standard input instead") }
-        defer { fclose(tty) }
-        let fd = fileno(tty)
+    /// One line read from a terminal with echo off; echo is restored whatever happens.
+    private static func hiddenLine(_ text: String, from fd: Int32) -> String {
         var saved = termios()
-        tcgetattr(fd, &saved)
-        var silent = saved
-        silent.c_lflag &= ~tcflag_t(ECHO)
-        tcsetattr(fd, TCSAFLUSH, &silent)
-        defer {
-            tcsetattr(fd, TCSAFLUSH, &saved)
-            fputs("\n", tty)
+        let isTerminal = tcgetattr(fd, &saved) == 0
+        if isTerminal {
+            var silent = saved
+            silent.c_lflag &= ~tcflag_t(ECHO)
+            tcsetattr(fd, TCSAFLUSH, &silent)
         }
-        fputs(prompt, tty)
-        fflush(tty)
+        defer {
+            if isTerminal { tcsetattr(fd, TCSAFLUSH, &saved) }
+            prompt("\n")
+        }
+        prompt(text)
+        return line(from: fd)
+    }
+
+    /// Prompts go to standard error, so standard output stays the command's result.
+    private static func prompt(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// Bytes up to a newline (or the end), read one at a time so nothing after it is consumed.
+    private static func line(from fd: Int32) -> String {
         var bytes: [UInt8] = []
+        var byte: UInt8 = 0
         while true {
-            let character = fgetc(tty)
-            if character == EOF || character == 10 || character == 13 { break }
-            bytes.append(UInt8(truncatingIfNeeded: character))
+            let count = readByte(fd, &byte)
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 || byte == 10 || byte == 13 { break }
+            bytes.append(byte)
         }
         return String(decoding: bytes, as: UTF8.self)
     }
+
+    private static func controllingTerminal() -> Int32? {
+        let fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
+        return fd >= 0 ? fd : nil
+    }
+}
+
+/// POSIX read of one byte; named apart from `SecretInput.read(prompt:)`.
+private func readByte(_ fd: Int32, _ byte: inout UInt8) -> Int {
+    read(fd, &byte, 1)
 }

@@ -182,6 +182,23 @@ struct SecretsSetCLITests {
         #expect(check.status == 0, "\(check.all)")
     }
 
+    @Test("on a terminal: the value is asked twice with echo off and the write confirmed; the transcript never shows it")
+    func onTerminal() async throws {
+        let fixture = try await CLISecretFixture(heartbeat: nil)
+        let terminal = try PseudoTerminal()
+        let running = try RunningDrbook(["secrets", "set", "stringData.alertmanager_heartbeat_url", "--file", fixture.file],
+                                        terminal: terminal, environment: fixture.environment(), in: fixture.directory.url)
+        for (prompt, answer) in [("input hidden): ", Self.newHeartbeat), ("Again, to confirm: ", Self.newHeartbeat), ("[y/N] ", "y")] {
+            try await offPool { try waitUntil("'\(prompt)' on the terminal:\n\(terminal.transcript)", seconds: 60) { terminal.transcript.contains(prompt) } }
+            terminal.type(answer + "\n")
+        }
+        let status = try await offPool { try running.waitForExit() }
+        #expect(status == 0, "\(terminal.transcript)")
+        #expect(terminal.transcript.contains("Write stringData.alertmanager_heartbeat_url = https://hc-ping.com/… (56 characters) into \(fixture.file)? [y/N]"))
+        #expect(terminal.transcript.contains("Added stringData.alertmanager_heartbeat_url"))
+        #expect(!terminal.transcript.contains("1a2b3c4d-5e6f"), "the terminal echoed the value")
+    }
+
     @Test("without a terminal and without --yes nothing is written (exit 2); an invalid value exits 2; the file is unchanged")
     func refuses() async throws {
         let fixture = try await CLISecretFixture()
