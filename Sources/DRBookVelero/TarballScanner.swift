@@ -12,8 +12,11 @@ public enum TarballScanner {
         try await ArchiveStreamReader.scan(name: archive, format: .tarGzip, source: chunks.next, onCancel: chunks.cancel) { reader in
             defer { chunks.cancel() }
             var builder = Builder(backup: backup, namespace: namespace)
+            let filter = EntryFilter(namespace: namespace)
             while let entry = try reader.nextEntry() {
                 builder.entryCount += 1
+                // Most entries belong to other namespaces: skip them before parsing the path.
+                guard filter.mayConcern(entry.path) else { continue }
                 if entry.path == "metadata/version" {
                     let text = String(decoding: try reader.readEntryData(limit: 1024), as: UTF8.self)
                     builder.formatVersion = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -81,5 +84,42 @@ public enum TarballScanner {
                          items: names.mapValues { $0.sorted() }, persistentVolumeClaims: pvcs, pods: pods,
                          namespaceObjectPresent: namespaceObjectPresent)
         }
+    }
+}
+
+/// A byte search that rules out, without allocating, the entries that cannot concern
+/// the namespace: all but `metadata/version`, its items (`…/namespaces/<ns>/…`) and the
+/// Namespace object (`resources/namespaces/…/cluster/<ns>.json`).
+struct EntryFilter {
+    private let namespaced: [UInt8]
+    private let namespaceObject: [UInt8]
+
+    init(namespace: String) {
+        namespaced = Array("/namespaces/\(namespace)/".utf8)
+        namespaceObject = Array("/cluster/\(namespace).json".utf8)
+    }
+
+    func mayConcern(_ path: String) -> Bool {
+        if path.hasPrefix("metadata/") { return true }
+        var path = path
+        return path.withUTF8 { bytes in
+            Self.contains(bytes, namespaced) || (bytes.starts(with: "resources/namespaces/".utf8) && bytes.reversed().starts(with: namespaceObject.reversed()))
+        }
+    }
+
+    /// Glibc's memmem is not visible to Swift (it needs _GNU_SOURCE); entry paths are short.
+    private static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, haystack.count >= needle.count else { return false }
+        var start = 0
+        let last = haystack.count - needle.count
+        while start <= last {
+            if haystack[start] == first {
+                var matched = 1
+                while matched < needle.count && haystack[start + matched] == needle[matched] { matched += 1 }
+                if matched == needle.count { return true }
+            }
+            start += 1
+        }
+        return false
     }
 }
