@@ -16,6 +16,13 @@ struct APIHandler: HTTPHandler {
 
     func handleRequest(_ request: FlyingFox.HTTPRequest) async throws -> FlyingFox.HTTPResponse {
         do {
+            // What `system:public-info-viewer` opens to everyone on a real server.
+            if request.method == .GET, Self.publicPaths.contains(request.path) {
+                guard request.path == "/version" else {
+                    return FlyingFox.HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain"], body: Data("ok".utf8))
+                }
+                return try Self.json(discovery.version)
+            }
             guard let user = authenticator.authenticate(header: { request.headers[HTTPHeader($0)] }) else {
                 throw APIError.unauthorized
             }
@@ -72,6 +79,8 @@ struct APIHandler: HTTPHandler {
         default: throw APIError.pathNotFound
         }
     }
+
+    static let publicPaths: Set<String> = ["/version", "/healthz", "/livez", "/readyz"]
 
     // MARK: responses
 
