@@ -26,6 +26,7 @@ let everyActionRunbook = """
           store: ${{ params.store }}
           endpoint: https://account.r2.cloudflarestorage.com
           region: auto
+          profile: velero-r2
           namespace: monitoring
           rpo: ${{ params.rpo }}
           expectPVCs: ["prometheus-*", "storage-loki-*"]
@@ -101,15 +102,55 @@ let everyActionRunbook = """
           url: ${{ env.SLACK_WEBHOOK_URL }}
           file: k8s/clusters/prod/bootstrap/variables-cluster-secret.enc.yaml
           key: stringData.alertmanager_webhook_url
+      - id: may-restore
+        title: The identity may restore
+        uses: k8s.can
+        with:
+          permissions: ["create restores.velero.io in velero", "delete persistentvolumeclaims in monitoring"]
+      - id: secret-applied
+        title: The cluster holds what git holds
+        uses: k8s.secretMatches
+        with:
+          file: k8s/clusters/prod/bootstrap/variables-cluster-secret.enc.yaml
+          keys: [stringData.alertmanager_webhook_url]
+          secretNamespace: flux-system
+          secretName: variables-cluster
+          kustomization: bootstrap
+          kustomizationNamespace: flux-system
+          revision: main@sha1:0123abcd
+      - id: location
+        title: Velero reaches its bucket
+        uses: velero.locationAvailable
+        with:
+          veleroNamespace: velero
+          location: default
+          maxValidationAge: 5m
+      - id: schedule
+        title: The schedule covers monitoring
+        uses: velero.scheduleCovers
+        with:
+          veleroNamespace: velero
+          schedule: daily-full
+          namespace: monitoring
+          rpo: ${{ params.rpo }}
+      - id: latest
+        title: The backup a restore would use
+        uses: velero.latestBackup
+        with:
+          veleroNamespace: velero
+          namespace: monitoring
+          schedule: daily-full
+          rpo: ${{ params.rpo }}
     """
 
 @Suite("the registry declares every built-in action completely")
 struct RegistryTests {
     let registry = BuiltinActions.registry()
 
-    @Test("it holds the generic actions, velero.verifyStore and sops.keysSet")
+    @Test("it holds the generic, Kubernetes, Velero, SOPS and Slack actions")
     func names() {
-        #expect(registry.names == ["confirm", "exec", "http.probe", "manual", "slack.probeWebhook", "sops.keysSet", "sops.set", "velero.verifyStore", "wait"])
+        #expect(registry.names == ["confirm", "exec", "http.probe", "k8s.can", "k8s.secretMatches", "manual", "slack.probeWebhook", "sops.keysSet",
+                                   "sops.set", "velero.latestBackup", "velero.locationAvailable", "velero.scheduleCovers", "velero.verifyStore", "wait"])
     }
 
     @Test("a runbook using every action and every input lints with no diagnostics")

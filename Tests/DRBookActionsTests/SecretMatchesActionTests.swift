@@ -16,8 +16,8 @@ struct SecretMatchesActionTests {
     @Test("matching values pass; a changed value in git is 'git ahead of the cluster' with the reconcile fix; a missing Secret says Flux has not applied it")
     func compare() async throws {
         let directory = try TemporaryDirectory()
-        let key = try AgeTestKey.generate(in: directory)
-        let file = try sopsEncrypt("""
+        let key = try await AgeTestKey.generate(in: directory)
+        let file = try await sopsEncrypt("""
             apiVersion: v1
             kind: Secret
             metadata:

@@ -16,13 +16,13 @@ struct PlatformSeedTests {
     @Test("the seed parses, comes up ready, and a backup of monitoring verifies green")
     func platform() async throws {
         let directory = try TemporaryDirectory()
-        let store = DirectoryBackupStore(root: directory.path("bucket/velero/prod"))
-        let sandbox = try await Sandbox.start(SandboxConfiguration(
-            directory: directory.url.appendingPathComponent("sandbox"),
-            controllers: [VeleroController(veleroNamespace: "velero", store: store, syncInterval: .milliseconds(200)),
-                          FluxController(), PrometheusOperatorController(), WorkloadController()]))
+        let platform = try SandboxPlatform.load(seed: Self.seed, storeDirectory: directory.url.appendingPathComponent("store"))
+        #expect(platform.veleroNamespace == "velero")
+        #expect(platform.storeRoot.path.hasSuffix("/store/drbook-sandbox/velero/prod"))
+        let store = platform.store
+        let sandbox = try await platform.start(SandboxConfiguration(directory: directory.url.appendingPathComponent("sandbox")),
+                                               syncInterval: .milliseconds(200))
         do {
-            try await SandboxSeed.apply(file: Self.seed, to: sandbox.store)
             let admin = try KubeClient(access: KubeAccess(kubeconfig: sandbox.kubeconfig.path, context: "sandbox-admin", environment: [:]))
             for set in ["prometheus-kube-prometheus-stack-prometheus", "alertmanager-kube-prometheus-stack-alertmanager", "loki"] {
                 _ = try await admin.waitUntil(StatefulSet.self, set, namespace: "monitoring", timeout: .seconds(30),
