@@ -37,6 +37,10 @@ enum ObjectRules {
         }
         for field in systemMetadata + ["deletionTimestamp", "managedFields"] { object.set(nil, at: ["metadata", field]) }
         if entry.hasStatus { object["status"] = nil }
+        // A Secret without a type is Opaque (the API server's defaulting).
+        if entry.groupResource == GroupResource(group: "", resource: "secrets"), object["type"]?.stringValue?.isEmpty ?? true {
+            object["type"] = "Opaque"
+        }
         // A namespace is Active from birth (the namespace lifecycle controller's job in a cluster).
         if entry.groupResource == SandboxStore.namespaces { object.set("Active", at: ["status", "phase"]) }
         return object

@@ -5,7 +5,8 @@ import Foundation
 /// namespace`, `auth can-i`) write built-in kinds as Kubernetes protobuf and do not fall
 /// back to JSON on a 415, so the sandbox reads these kinds' fields that matter: the
 /// envelope (`k8s\0` + runtime.Unknown), ObjectMeta's name, generateName, namespace,
-/// labels and annotations, and a SelfSubjectAccessReview's spec. Field numbers are those
+/// labels and annotations, a Secret's and a ConfigMap's data, and a
+/// SelfSubjectAccessReview's spec. Field numbers are those
 /// of the kinds' `generated.proto`. Anything else is 415, naming JSON as the way in.
 /// Responses are always JSON, which those clients accept.
 enum ProtobufBody {
@@ -24,6 +25,14 @@ enum ProtobufBody {
         switch kind {
         case "Namespace":
             break
+        case "Secret":
+            // data: map<string, bytes> (base64 in JSON), type, stringData: map<string, string>.
+            if let data = try map(raw, field: 2, value: { .string(Data($0).base64EncodedString()) }) { object["data"] = data }
+            if let type = message[3] { object["type"] = .string(string(type)) }
+            if let stringData = try map(raw, field: 4, value: { .string(string($0)) }) { object["stringData"] = stringData }
+        case "ConfigMap":
+            if let data = try map(raw, field: 2, value: { .string(string($0)) }) { object["data"] = data }
+            if let binary = try map(raw, field: 3, value: { .string(Data($0).base64EncodedString()) }) { object["binaryData"] = binary }
         case "SelfSubjectAccessReview":
             let spec = try message[2].map { try fields($0) } ?? [:]
             var specValue: JSONValue = [:]
@@ -41,6 +50,17 @@ enum ProtobufBody {
             throw unsupported("\(kind) in protobuf")
         }
         return object
+    }
+
+    /// A protobuf map field (repeated key = 1, value = 2 entries) as a JSON object; nil when absent.
+    private static func map(_ message: ArraySlice<UInt8>, field: Int, value: (ArraySlice<UInt8>) -> JSONValue) throws -> JSONValue? {
+        var result: [String: JSONValue] = [:]
+        try scan(message) { number, bytes in
+            guard number == field else { return }
+            let entry = try fields(bytes)
+            result[entry[1].map(string) ?? ""] = value(entry[2] ?? [])
+        }
+        return result.isEmpty ? nil : .object(result)
     }
 
     private static func objectMeta(_ bytes: ArraySlice<UInt8>) throws -> JSONValue {
@@ -106,6 +126,6 @@ enum ProtobufBody {
     private static func string(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
 
     private static func unsupported(_ why: String) -> APIError {
-        APIError(.unsupportedMediaType, "the body of the request was in an unknown format - accepted media types include: application/json (the sandbox reads protobuf only for Namespace and SelfSubjectAccessReview: \(why))")
+        APIError(.unsupportedMediaType, "the body of the request was in an unknown format - accepted media types include: application/json (the sandbox reads protobuf only for Namespace, Secret, ConfigMap and SelfSubjectAccessReview: \(why))")
     }
 }

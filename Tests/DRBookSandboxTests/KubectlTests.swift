@@ -165,4 +165,18 @@ struct KubectlTests {
             #expect(try await sandbox.store.get(Resources.backups, namespace: Self.namespace, name: "keep")[path: ["metadata", "name"]] == "keep")
         }
     }
+
+    @Test("kubectl's typed clients write protobuf: create namespace, secret and configmap arrive whole")
+    func protobufWrites() async throws {
+        try await withKubectl { sandbox, admin, _ in
+            try await admin.succeed(["create", "namespace", "flux-test", "--dry-run=none"])
+            try await admin.succeed(["create", "secret", "generic", "variables-test", "-n", "flux-test",
+                                     "--from-literal=url=https://hooks.example.invalid/x"])
+            try await admin.succeed(["create", "configmap", "settings", "-n", "flux-test", "--from-literal=mode=drill"])
+            let secret = try await sandbox.store.get(GroupResource(group: "", resource: "secrets"), namespace: "flux-test", name: "variables-test")
+            #expect(secret["type"] == "Opaque")
+            #expect(secret[path: ["data", "url"]] == .string(Data("https://hooks.example.invalid/x".utf8).base64EncodedString()))
+            #expect(try await sandbox.store.get(Resources.configMaps, namespace: "flux-test", name: "settings")["data"] == ["mode": "drill"])
+        }
+    }
 }
