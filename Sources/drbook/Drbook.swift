@@ -11,9 +11,10 @@ struct Drbook: AsyncParsableCommand {
         discussion: """
         drbook turns the platform's disaster-recovery document into runbooks a machine \
         executes and a person can follow: every step logged, every destructive step \
-        confirmed. It also verifies the Velero backup store straight from the bucket. \
-        Secrets, the heartbeat checks and the demo arrive in later releases and are \
-        listed once they work.
+        confirmed. It also verifies the Velero backup store straight from the bucket, \
+        checks and sets the alerting secrets in the SOPS files, and runs a simulated \
+        platform (`drbook sandbox start`) to try it all on. The heartbeat checks and \
+        the demo arrive in later releases and are listed once they work.
         """,
         version: DRBookVersion.current,
         subcommands: [ListCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self, RunsCommand.self, ReportCommand.self, LintCommand.self, ActionsCommand.self,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DRBookKube
 import DRBookSandbox
 import Foundation
 
@@ -29,8 +30,16 @@ struct SandboxStart: AsyncParsableCommand {
     @Option(help: "The loopback port to listen on; 0 picks a free one.")
     var port: Int = 0
 
-    @Flag(help: "Serve HTTPS through nginx, with client certificates (needs nginx: apt-get install -y nginx-light).")
-    var tls = false
+    // kubectl never sends a bearer token over plain HTTP, so HTTPS is the default.
+    @Flag(inversion: .prefixedNo,
+          help: "Serve HTTPS through nginx, with client certificates (needs nginx: apt-get install -y nginx-light); --no-tls serves plain HTTP, which drbook can use but kubectl will not send credentials over.")
+    var tls = true
+
+    @Option(help: ArgumentHelp("The platform's manifests to load: namespaces, Velero's location and schedule, the monitoring CRs, Flux's objects.", valueName: "file"))
+    var seed: String = "sandbox/platform.yaml"
+
+    @Flag(help: "Start an empty sandbox: no seed, no simulated controllers.")
+    var bare = false
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port).") }
@@ -38,11 +47,25 @@ struct SandboxStart: AsyncParsableCommand {
 
     func run() async throws {
         let directory = URL(fileURLWithPath: dir, isDirectory: true).standardizedFileURL
+        let configuration = SandboxConfiguration(directory: directory, port: port, tls: tls)
         let sandbox: Sandbox
+        var storeLines = ""
         do {
-            sandbox = try await Sandbox.start(SandboxConfiguration(directory: directory, port: port, tls: tls))
+            if bare {
+                sandbox = try await Sandbox.start(configuration)
+            } else {
+                let platform = try SandboxPlatform.load(seed: seed, storeDirectory: directory.appendingPathComponent("store"))
+                sandbox = try await platform.start(configuration)
+                storeLines = """
+                Simulated Velero writes its backups to \(platform.storeRoot.path)
+                  drbook backups list --store file://\(platform.storeRoot.path)
+
+                """
+            }
         } catch let error as SandboxError {
             throw BadInput(error.description)
+        } catch let error as KubeManifestError {
+            throw BadInput("\(error.description) (give the platform's manifests with --seed, or --bare for an empty sandbox)")
         }
         // Written straight to the file descriptor: stdout is block-buffered when piped, and
         // the lines must show before the command waits for Ctrl-C.
@@ -56,7 +79,7 @@ struct SandboxStart: AsyncParsableCommand {
           kubectl get backups -n velero
           kubectl --context \(sandbox.identities.last?.contextName ?? "") auth can-i delete backups -n velero
 
-        Press Ctrl-C to stop.
+        \(storeLines)Press Ctrl-C to stop.
 
         """.utf8))
         await Interrupt.wait()
