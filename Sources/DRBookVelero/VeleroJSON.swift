@@ -1,30 +1,13 @@
+import DRBookKube
 import Foundation
 
 /// Kubernetes JSON conventions: RFC 3339 times (`2026-08-15T02:17:00Z`, sometimes with
 /// fractional seconds).
 public enum VeleroJSON {
-    public static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            guard let date = parseTime(text) else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an RFC 3339 time")
-            }
-            return date
-        }
-        return decoder
-    }
-
-    public static func parseTime(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-
-    /// `2026-08-15T02:17:00Z`, as Kubernetes writes `metav1.Time`.
-    public static func formatTime(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle())
-    }
+    // Velero's objects are Kubernetes objects: the same time format as the API's.
+    public static func decoder() -> JSONDecoder { KubeJSON.decoder() }
+    public static func parseTime(_ text: String) -> Date? { KubeJSON.parseTime(text) }
+    public static func formatTime(_ date: Date) -> String { KubeJSON.formatTime(date) }
 
     /// Decodes `data`, turning a decoding failure into an error that names the
     /// object and the field at fault.
