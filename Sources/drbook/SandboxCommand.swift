@@ -1,5 +1,6 @@
 import ArgumentParser
 import DRBookKube
+import DRBookObjectStore
 import DRBookSandbox
 import Foundation
 
@@ -41,6 +42,12 @@ struct SandboxStart: AsyncParsableCommand {
     @Flag(help: "Start an empty sandbox: no seed, no simulated controllers.")
     var bare = false
 
+    @Option(help: ArgumentHelp("Write the simulated Velero's backups to this S3-compatible endpoint (moto, MinIO, R2) instead of a folder, in the BackupStorageLocation's bucket and prefix; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.", valueName: "url"))
+    var s3Endpoint: String?
+
+    @Option(help: ArgumentHelp("The signing region for --s3-endpoint.", valueName: "region"))
+    var s3Region: String = "auto"
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port).") }
     }
@@ -54,11 +61,19 @@ struct SandboxStart: AsyncParsableCommand {
             if bare {
                 sandbox = try await Sandbox.start(configuration)
             } else {
-                let platform = try SandboxPlatform.load(seed: seed, storeDirectory: directory.appendingPathComponent("store"))
+                var platform = try SandboxPlatform.load(seed: seed, storeDirectory: directory.appendingPathComponent("store"))
+                var endpointFlag = ""
+                if let s3Endpoint {
+                    guard let url = URL(string: s3Endpoint), url.scheme == "http" || url.scheme == "https" else {
+                        throw BadInput("--s3-endpoint '\(s3Endpoint)' is not an http(s) URL")
+                    }
+                    try await platform.useS3(endpoint: url, region: s3Region, credentials: try S3Credentials.fromEnvironment())
+                    endpointFlag = " --endpoint \(s3Endpoint)"
+                }
                 sandbox = try await platform.start(configuration)
                 storeLines = """
-                Simulated Velero writes its backups to \(platform.storeRoot.path)
-                  drbook backups list --store file://\(platform.storeRoot.path)
+                Simulated Velero writes its backups to \(platform.storeArgument)\(endpointFlag.isEmpty ? "" : " at \(s3Endpoint ?? "")")
+                  drbook backups list --store \(platform.storeArgument)\(endpointFlag)
 
                 """
             }

@@ -1,4 +1,5 @@
 import DRBookKube
+import DRBookObjectStore
 import DRBookSandbox
 import DRBookTestSupport
 import DRBookVelero
@@ -42,6 +43,36 @@ struct PlatformSeedTests {
             ])
             #expect(verdict.isGreen, "\(verdict.findings)")
             #expect(verdict.volumes.count == 4, "Prometheus 1 + Alertmanager 2 + Loki 1: \(verdict.volumes.map(\.persistentVolumeClaim))")
+            await sandbox.stop()
+        } catch {
+            await sandbox.stop()
+            throw error
+        }
+    }
+
+    @Test("with an S3 endpoint, the simulated Velero writes the location's bucket there (SigV4-verified), and the store verifies from it")
+    func s3Store() async throws {
+        let s3 = try await TestServers.shared.signedS3()
+        let directory = try TemporaryDirectory()
+        var platform = try SandboxPlatform.load(seed: Self.seed, storeDirectory: directory.url.appendingPathComponent("store"))
+        try await platform.useS3(endpoint: s3.proxy.baseURL, credentials: s3.credentials)
+        #expect(platform.storeArgument == "s3://drbook-sandbox/velero/prod")
+        let sandbox = try await platform.start(SandboxConfiguration(directory: directory.url.appendingPathComponent("sandbox")),
+                                               syncInterval: .milliseconds(200))
+        do {
+            let admin = try KubeClient(access: KubeAccess(kubeconfig: sandbox.kubeconfig.path, context: "sandbox-admin", environment: [:]))
+            _ = try await admin.waitUntil(StatefulSet.self, "loki", namespace: "monitoring", timeout: .seconds(30),
+                                          interval: .milliseconds(100)) { $0?.readyReplicas == 1 }
+            let name = "s3-\(UUID().uuidString.prefix(8).lowercased())"
+            try await admin.create(Backup.resource, ["metadata": ["name": .string(name), "namespace": "velero"],
+                                                     "spec": ["includedNamespaces": ["monitoring"], "defaultVolumesToFsBackup": true]])
+            let backup = try #require(try await admin.waitUntil(Backup.self, name, namespace: "velero", timeout: .seconds(30),
+                                                                 interval: .milliseconds(100)) { $0?.phase.isTerminal == true })
+            #expect(backup.phase == .completed)
+            let store = S3BackupStore(client: S3Client(endpoint: s3.proxy.baseURL, region: "auto", bucket: "drbook-sandbox",
+                                                       credentials: s3.credentials), prefix: "velero/prod")
+            let stored = try await StoreReader(store: store).backup(named: name)
+            #expect(stored?.phase == .completed)
             await sandbox.stop()
         } catch {
             await sandbox.stop()
