@@ -56,6 +56,7 @@ struct SandboxStart: AsyncParsableCommand {
         let directory = URL(fileURLWithPath: dir, isDirectory: true).standardizedFileURL
         let configuration = SandboxConfiguration(directory: directory, port: port, tls: tls)
         let sandbox: Sandbox
+        var heartbeat: HeartbeatMonitor?
         var storeLines = ""
         do {
             if bare {
@@ -70,12 +71,30 @@ struct SandboxStart: AsyncParsableCommand {
                     try await platform.useS3(endpoint: url, region: s3Region, credentials: try S3Credentials.fromEnvironment())
                     endpointFlag = " --endpoint \(s3Endpoint)"
                 }
+                let checks = try HeartbeatCheckConfig.fromSeed(platform.seed, source: seed)
                 sandbox = try await platform.start(configuration)
                 storeLines = """
                 Simulated Velero writes its backups to \(platform.storeArgument)\(endpointFlag.isEmpty ? "" : " at \(s3Endpoint ?? "")")
                   drbook backups list --store \(platform.storeArgument)\(endpointFlag)
 
                 """
+                if !checks.isEmpty {
+                    do {
+                        let started = try await HeartbeatMonitor.start(checks: checks)
+                        heartbeat = started
+                        // The keys go to a file; only the sandbox's own loopback URLs are printed.
+                        storeLines += """
+                        Simulated heartbeat monitor (healthchecks-compatible, \(checks.map(\.name).joined(separator: ", "))):
+                          API \(started.apiURL.absoluteString), pings under \(started.baseURL.absoluteString)/ping/
+                          API keys in \(try started.writeKeys(in: directory).path)
+
+                        """
+                    } catch {
+                        await heartbeat?.stop()
+                        await sandbox.stop()
+                        throw error
+                    }
+                }
             }
         } catch let error as SandboxError {
             throw BadInput(error.description)
@@ -99,6 +118,7 @@ struct SandboxStart: AsyncParsableCommand {
         """.utf8))
         await Interrupt.wait()
         print("Stopping the sandbox.")
+        await heartbeat?.stop()
         await sandbox.stop()
     }
 }

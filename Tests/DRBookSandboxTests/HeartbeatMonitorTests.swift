@@ -253,4 +253,24 @@ struct HeartbeatMonitorTests {
             #expect(bySlug.body?["checks"]?.arrayValue?.count == 1)
         }
     }
+
+    @Test("the seed's labelled ConfigMap configures the sandbox's check; its names and periods come from sandbox/platform.yaml")
+    func seedCheck() async throws {
+        let seed = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../sandbox/platform.yaml").standardized.path
+        let platform = try SandboxPlatform.load(seed: seed, storeDirectory: FileManager.default.temporaryDirectory)
+        let checks = try HeartbeatCheckConfig.fromSeed(platform.seed, source: seed)
+        #expect(checks.count == 1)
+        let check = try #require(checks.first)
+        #expect(check.timeout == 300 && check.grace == 600, "the platform's period ~5 min and grace ~10 min")
+        try await withMonitor(checks) { monitor in
+            let listed = try #require(try await api(monitor, "checks/", key: monitor.keys.readOnly).body?["checks"]?.arrayValue)
+            #expect(listed.map { $0["name"] } == [.string(check.name)])
+            #expect(listed.first?["status"] == "new")
+        }
+        let broken: [JSONValue] = [["apiVersion": "v1", "kind": "ConfigMap",
+                                    "metadata": ["name": "x", "labels": [.init(stringLiteral: HeartbeatCheckConfig.seedLabel): "true"]],
+                                    "data": ["name": "x", "timeout": "soon"]]]
+        #expect(throws: KubeManifestError.self) { try HeartbeatCheckConfig.fromSeed(broken, source: "seed.yaml") }
+    }
 }

@@ -135,7 +135,14 @@ struct HeartbeatAPIView {
     static func json(_ value: some Encodable, status: Int = 200) throws -> FlyingFox.HTTPResponse {
         FlyingFox.HTTPResponse(statusCode: HTTPStatusCode(status, phrase: APIHandler.phrase(status)),
                                headers: [.contentType: "application/json", HTTPHeader("Access-Control-Allow-Origin"): "*"],
-                               body: try JSONEncoder().encode(value))
+                               body: try Self.encoder.encode(value))
+    }
+
+    /// Django's JSON does not escape `/`, and URLs in the check object should read as URLs.
+    private static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
     }
 
     static func empty(_ status: Int) -> FlyingFox.HTTPResponse {
