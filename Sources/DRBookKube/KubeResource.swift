@@ -44,6 +44,7 @@ public struct KubeResource: Sendable, Hashable, CustomStringConvertible {
 extension KubeResource {
     public static let namespaces = KubeResource(group: "", version: "v1", resource: "namespaces", kind: "Namespace", namespaced: false)
     public static let secrets = KubeResource(group: "", version: "v1", resource: "secrets", kind: "Secret", namespaced: true)
+    public static let configMaps = KubeResource(group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true)
     public static let pods = KubeResource(group: "", version: "v1", resource: "pods", kind: "Pod", namespaced: true)
     public static let services = KubeResource(group: "", version: "v1", resource: "services", kind: "Service", namespaced: true)
     public static let persistentVolumeClaims = KubeResource(group: "", version: "v1", resource: "persistentvolumeclaims",

@@ -210,7 +210,16 @@ public struct ChildProcess: Sendable {
             for pointer in envp { free(pointer) }
         }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        var result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        // A script written a moment ago can still be open for writing in a child another
+        // thread forked meanwhile (the descriptor is inherited until that child execs):
+        // exec then fails with ETXTBSY. The window is short; try again briefly, as Go does.
+        var retries = 0
+        while result == ETXTBSY && retries < 40 {
+            retries += 1
+            usleep(25_000)
+            result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        }
         guard result == 0 else { throw SpawnFailed(errno: result) }
         return pid
     }

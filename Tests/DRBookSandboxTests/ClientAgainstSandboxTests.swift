@@ -17,10 +17,10 @@ struct ClientAgainstSandboxTests {
             let ns = "crud-\(SimulationTestNames.unique())"
             try await admin.create(Namespace(name: ns))
             for index in 0..<7 {
-                try await admin.create(.init(group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true),
+                try await admin.create(.configMaps,
                                        configMap("cm-\(index)", labels: ["tier": index % 2 == 0 ? "even" : "odd"]), namespace: ns)
             }
-            let configMaps = KubeResource(group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true)
+            let configMaps = KubeResource.configMaps
             let all = try await admin.listJSON(configMaps, namespace: ns, pageSize: 2)
             #expect(all.items.count == 7)
             #expect(!all.resourceVersion.isEmpty)
@@ -51,7 +51,7 @@ struct ClientAgainstSandboxTests {
         try await withClients { admin, _, _ in
             let ns = "conflict-\(SimulationTestNames.unique())"
             try await admin.create(Namespace(name: ns))
-            let configMaps = KubeResource(group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true)
+            let configMaps = KubeResource.configMaps
             try await admin.create(configMaps, configMap("c"), namespace: ns)
             let error = await #expect(throws: KubeAPIError.self) {
                 try await admin.mergePatch(configMaps, "c", namespace: ns, patch: ["metadata": ["resourceVersion": "1"], "data": ["k": "v"]])
@@ -91,7 +91,7 @@ struct ClientAgainstSandboxTests {
         try await withClients { admin, viewer, _ in
             let ns = "watch-\(SimulationTestNames.unique())"
             try await admin.create(Namespace(name: ns))
-            let configMaps = KubeResource(group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true)
+            let configMaps = KubeResource.configMaps
             let start = try await viewer.listJSON(configMaps, namespace: ns)
             let events = viewer.watch(configMaps, namespace: ns, resourceVersion: start.resourceVersion, timeout: .seconds(30))
             try await admin.create(configMaps, configMap("w"), namespace: ns)
@@ -111,7 +111,7 @@ struct ClientAgainstSandboxTests {
     func expiredWatch() async throws {
         try await withClients { admin, _, sandbox in
             try await admin.create(Namespace(name: "expired"))
-            let configMaps = KubeResource(group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true)
+            let configMaps = KubeResource.configMaps
             try await admin.create(configMaps, configMap("a"), namespace: "expired")
             let old = try await admin.listJSON(configMaps, namespace: "expired").resourceVersion
             // The sandbox keeps a bounded change log (10,000 changes); write past its end.
