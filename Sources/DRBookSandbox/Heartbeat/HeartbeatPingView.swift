@@ -34,8 +34,6 @@ struct HeartbeatPingView {
                              userAgent: request.headers[HTTPHeader("User-Agent")] ?? "", rid: rid)
             var response = Self.text(200, "OK")
             response.headers[HTTPHeader("Ping-Body-Limit")] = String(Self.bodyLimit)
-            // FlyingFox writes a body even for HEAD, which would corrupt a kept-alive connection.
-            if request.method == .HEAD { response = FlyingFox.HTTPResponse(statusCode: response.statusCode, headers: response.headers, body: Data()) }
             return response
         }
     }
