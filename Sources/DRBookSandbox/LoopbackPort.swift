@@ -1,21 +1,44 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Loopback ports: a free one to listen on, and whether something accepts connections.
 enum LoopbackPort {
-    /// A port the kernel hands out for 127.0.0.1, released again for the caller to bind.
+    /// A port for a server that must be told its port before it binds (nginx, the heartbeat
+    /// monitor). It comes from below the kernel's ephemeral range, where `bind(0)` and outgoing
+    /// connections never land, so no other server can take it between this check and the
+    /// bind; and it is never handed out twice by this process.
     static func free() throws -> Int {
+        let ephemeralStart = ephemeralRangeStart()
+        let candidates = 20_000..<max(20_001, ephemeralStart)
+        for _ in 0..<200 {
+            let port = Int.random(in: candidates)
+            guard claimed.withLock({ $0.insert(port).inserted }) else { continue }
+            if canBind(port) { return port }
+        }
+        throw SandboxError.server("no free loopback port in \(candidates.lowerBound)..<\(candidates.upperBound)")
+    }
+
+    private static let claimed = Mutex<Set<Int>>([])
+
+    /// `/proc/sys/net/ipv4/ip_local_port_range`'s first number (Linux's default 32768).
+    private static func ephemeralRangeStart() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8),
+              let first = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first,
+              let start = Int(first) else { return 32_768 }
+        return start
+    }
+
+    private static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw SandboxError.server("no socket: errno \(errno)") }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
-        var address = loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        guard bound == 0 else { throw SandboxError.server("cannot bind a loopback port: errno \(errno)") }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
+        var address = loopback(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
     }
 
     /// Whether a TCP connection to 127.0.0.1:`port` succeeds now.

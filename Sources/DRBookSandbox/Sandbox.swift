@@ -67,7 +67,7 @@ public final class Sandbox: Sendable {
                                 logger: .disabled, handler: handler)
         let serverTask = Task { try await server.run() }
         do {
-            try await server.waitUntilListening(timeout: 10)
+            try await server.waitUntilListening(timeout: 60)
         } catch {
             serverTask.cancel()
             throw SandboxError.server("could not listen on 127.0.0.1:\(backendPort): \(error)")

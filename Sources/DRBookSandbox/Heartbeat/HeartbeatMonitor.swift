@@ -37,7 +37,7 @@ public final class HeartbeatMonitor: Sendable {
                                 logger: .disabled, handler: handler)
         let serverTask = Task { try await server.run() }
         do {
-            try await server.waitUntilListening(timeout: 10)
+            try await server.waitUntilListening(timeout: 60)
         } catch {
             serverTask.cancel()
             throw SandboxError.server("heartbeat monitor: could not listen on \(base): \(error)")
