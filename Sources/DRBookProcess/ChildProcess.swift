@@ -209,6 +209,9 @@ public struct ChildProcess: Sendable {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }
         }
+        // The child gets its three standard streams and nothing else: a descriptor another
+        // thread opened meanwhile (a pipe, the journal) must not live on in a long-lived child.
+        _ = Self.addCloseFrom(&actions, 3)
         var pid: pid_t = 0
         var result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         // A script written a moment ago can still be open for writing in a child another
@@ -222,6 +225,18 @@ public struct ChildProcess: Sendable {
         }
         guard result == 0 else { throw SpawnFailed(errno: result) }
         return pid
+    }
+
+    /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34+), looked up at run time like
+    /// addchdir; where it is missing the child inherits what is not close-on-exec, as before.
+    private static func addCloseFrom(_ actions: inout posix_spawn_file_actions_t, _ lowest: Int32) -> Int32 {
+        #if canImport(Glibc)
+        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return ENOSYS }
+        return unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, lowest)
+        #else
+        return 0
+        #endif
     }
 
     /// `posix_spawn_file_actions_addchdir_np` (glibc 2.29+); Swift's Glibc module does not

@@ -29,13 +29,25 @@ public enum Tools {
     }
 
     /// Runs a command to completion; throws with its output when it fails.
+    ///
+    /// Output goes to a temporary file, not a pipe: a server another test starts at the same
+    /// moment can inherit the pipe's write end and hold it for the whole test process, and a
+    /// read to end-of-file would then never return. The file is read once the command exits.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
-        let output = Pipe()
+        let outputPath = NSTemporaryDirectory() + "drbook-tool-\(UUID().uuidString).out"
+        guard FileManager.default.createFile(atPath: outputPath, contents: nil),
+              let output = FileHandle(forWritingAtPath: outputPath) else {
+            throw CommandFailed(command: executable, status: -1, output: "cannot create \(outputPath)")
+        }
+        defer {
+            try? output.close()
+            try? FileManager.default.removeItem(atPath: outputPath)
+        }
         process.standardOutput = output
         process.standardError = output
         let inputPipe = Pipe()
@@ -43,9 +55,12 @@ public enum Tools {
         try process.run()
         if let input { inputPipe.fileHandleForWriting.write(input) }
         try inputPipe.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
         waitForExit(process, seconds: 120)
-        let text = String(decoding: data, as: UTF8.self)
+        if process.isRunning {
+            process.terminate()
+            throw CommandFailed(command: ([executable] + arguments).joined(separator: " "), status: -1, output: "still running after 120 s")
+        }
+        let text = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: outputPath))) ?? Data(), as: UTF8.self)
         guard process.terminationStatus == 0 else {
             throw CommandFailed(command: ([executable] + arguments).joined(separator: " "), status: process.terminationStatus, output: text)
         }
