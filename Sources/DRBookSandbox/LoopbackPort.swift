@@ -1,3 +1,4 @@
+import FlyingFox
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -58,5 +59,26 @@ enum LoopbackPort {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = UInt16(port).bigEndian
         return address
+    }
+}
+
+/// The sandbox's HTTP servers (the API server, the heartbeat monitor): FlyingFox on
+/// 127.0.0.1, started and waited for until it listens. A loaded machine may take seconds
+/// to schedule the server's first task, so the wait is generous.
+enum LoopbackServer {
+    static let listenTimeout: TimeInterval = 60
+
+    static func start(port: Int, requestTimeout: TimeInterval, handler: some HTTPHandler,
+                      name: String? = nil) async throws -> (server: HTTPServer, task: Task<Void, Error>) {
+        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: UInt16(port)), timeout: requestTimeout,
+                                logger: .disabled, handler: handler)
+        let task = Task { try await server.run() }
+        do {
+            try await server.waitUntilListening(timeout: listenTimeout)
+        } catch {
+            task.cancel()
+            throw SandboxError.server((name.map { "\($0): " } ?? "") + "could not listen on 127.0.0.1:\(port): \(error)")
+        }
+        return (server, task)
     }
 }

@@ -63,15 +63,7 @@ public final class Sandbox: Sendable {
                                  policy: configuration.policy, endpoints: endpoints,
                                  discovery: Discovery(catalogue: configuration.catalogue, serverAddress: "127.0.0.1:\(publicPort ?? backendPort)"),
                                  maximumWatch: configuration.maximumWatch)
-        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: UInt16(backendPort)), timeout: 120,
-                                logger: .disabled, handler: handler)
-        let serverTask = Task { try await server.run() }
-        do {
-            try await server.waitUntilListening(timeout: 60)
-        } catch {
-            serverTask.cancel()
-            throw SandboxError.server("could not listen on 127.0.0.1:\(backendPort): \(error)")
-        }
+        let (server, serverTask) = try await LoopbackServer.start(port: backendPort, requestTimeout: 120, handler: handler)
         guard case .ip4(_, let listening)? = await server.listeningAddress else {
             serverTask.cancel()
             throw SandboxError.server("no listening address")

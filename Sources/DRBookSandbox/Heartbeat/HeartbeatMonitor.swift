@@ -33,15 +33,8 @@ public final class HeartbeatMonitor: Sendable {
         let base = "http://127.0.0.1:\(chosenPort)"
         let handler = HeartbeatHandler(ping: HeartbeatPingView(store: store),
                                        api: HeartbeatAPIView(store: store, keys: keys, baseURL: base))
-        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: UInt16(chosenPort)), timeout: 30,
-                                logger: .disabled, handler: handler)
-        let serverTask = Task { try await server.run() }
-        do {
-            try await server.waitUntilListening(timeout: 60)
-        } catch {
-            serverTask.cancel()
-            throw SandboxError.server("heartbeat monitor: could not listen on \(base): \(error)")
-        }
+        let (server, serverTask) = try await LoopbackServer.start(port: chosenPort, requestTimeout: 30, handler: handler,
+                                                                  name: "heartbeat monitor")
         return HeartbeatMonitor(baseURL: URL(string: base)!, keys: keys, store: store, server: server, serverTask: serverTask)
     }
 
