@@ -36,8 +36,14 @@ public final class ArchiveStreamReader {
     /// The first bytes of the input, to tell "not gzip" from "corrupt".
     private var leadingBytes: [UInt8] = []
     private var sourceError: Error?
-    private var currentEntry: String?
-    private var lastCompleteEntry: String?
+    /// The current and the previous entry's raw paths, for errors. Kept as bytes (the
+    /// buffers are reused) so that entries a caller passes over cost no `String`.
+    private var currentPath: [UInt8] = []
+    private var lastCompletePath: [UInt8] = []
+    private var hasCurrentPath = false
+    private var hasLastCompletePath = false
+    /// Headers read so far, including those `nextEntry(where:)` passed over.
+    public private(set) var entriesRead = 0
     private var checkedFilter = false
     private var closed = false
 
@@ -95,6 +101,9 @@ public final class ArchiveStreamReader {
                            uncompressedOffset: 0, compressedOffset: 0, message: "the reader was already closed")
     }
 
+    private var currentEntry: String? { hasCurrentPath ? String(decoding: currentPath, as: UTF8.self) : nil }
+    private var lastCompleteEntry: String? { hasLastCompletePath ? String(decoding: lastCompletePath, as: UTF8.self) : nil }
+
     /// Compressed bytes consumed so far.
     public var compressedBytesRead: Int64 { closed ? 0 : archive_filter_bytes(archive, -1) }
     /// Decompressed bytes consumed so far.
@@ -103,22 +112,48 @@ public final class ArchiveStreamReader {
     /// The next entry's header, or nil after the last one. The previous entry's
     /// unread data is skipped.
     public func nextEntry() throws -> ArchiveEntry? {
+        try nextEntry { _ in true }
+    }
+
+    /// The next entry whose raw path (UTF-8 bytes as stored, valid only during the call)
+    /// `wanted` accepts, or nil after the last one. Entries passed over cost a header read
+    /// and no allocation: a backup tarball holds tens of thousands of items, and a scan
+    /// for one namespace reads few of them.
+    public func nextEntry(where wanted: (UnsafeBufferPointer<UInt8>) -> Bool) throws -> ArchiveEntry? {
         try ensureOpen()
-        if let currentEntry { lastCompleteEntry = currentEntry }
-        currentEntry = nil
-        var entry: OpaquePointer?
-        let status = archive_read_next_header(archive, &entry)
-        if status == ARCHIVE_EOF {
+        while true {
+            retireCurrentPath()
+            var entry: OpaquePointer?
+            let status = archive_read_next_header(archive, &entry)
+            if status == ARCHIVE_EOF {
+                try checkGzipFilter()
+                return nil
+            }
+            guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else { throw failure(.corrupt) }
             try checkGzipFilter()
-            return nil
+            entriesRead += 1
+            let rawPath = archive_entry_pathname(entry)
+            let pathBytes = rawPath.map { UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: strlen($0)) }
+                ?? UnsafeBufferPointer(start: nil, count: 0)
+            currentPath.removeAll(keepingCapacity: true)
+            currentPath.append(contentsOf: pathBytes)
+            hasCurrentPath = true
+            guard wanted(pathBytes) else { continue }
+            return header(of: entry, path: String(decoding: pathBytes, as: UTF8.self))
         }
-        guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else { throw failure(.corrupt) }
-        try checkGzipFilter()
-        let path = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
-        currentEntry = path
-        let type = archive_entry_filetype(entry)
+    }
+
+    /// The current entry becomes the last complete one; the two buffers are reused.
+    private func retireCurrentPath() {
+        guard hasCurrentPath else { return }
+        swap(&currentPath, &lastCompletePath)
+        hasLastCompletePath = true
+        hasCurrentPath = false
+    }
+
+    private func header(of entry: OpaquePointer, path: String) -> ArchiveEntry {
         let kind: ArchiveEntry.Kind
-        switch type {
+        switch archive_entry_filetype(entry) {
         case drbook_ae_ifreg(): kind = .file
         case drbook_ae_ifdir(): kind = .directory
         case drbook_ae_iflnk(): kind = .symlink

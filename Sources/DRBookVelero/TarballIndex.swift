@@ -19,27 +19,47 @@ public struct TarballItemPath: Sendable, Equatable, Hashable {
     }
 
     public init?(_ path: String) {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count >= 4, parts[0] == "resources", !parts[1].isEmpty, let file = parts.last, file.hasSuffix(".json") else { return nil }
-        groupResource = parts[1]
+        var path = path
+        guard let parsed = path.withUTF8({ Self(utf8: $0) }) else { return nil }
+        self = parsed
+    }
+
+    /// Parses the path's UTF-8 bytes, comparing components as bytes: a namespace can
+    /// hold thousands of items, and Character-wise string operations would cost more
+    /// than the rest of the scan.
+    public init?(utf8 path: UnsafeBufferPointer<UInt8>) {
+        var parts: [Slice<UnsafeBufferPointer<UInt8>>] = []
+        parts.reserveCapacity(6)
+        var start = path.startIndex
+        for index in path.indices where path[index] == UInt8(ascii: "/") {
+            parts.append(path[start..<index])
+            start = index + 1
+        }
+        parts.append(path[start...])
+        func string(_ part: Slice<UnsafeBufferPointer<UInt8>>) -> String { String(decoding: part, as: UTF8.self) }
+        func equals(_ part: Slice<UnsafeBufferPointer<UInt8>>, _ literal: StaticString) -> Bool {
+            part.elementsEqual(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        }
+        let suffix: StaticString = ".json"
+        guard parts.count >= 4, equals(parts[0], "resources"), !parts[1].isEmpty, let file = parts.last,
+              file.count > suffix.utf8CodeUnitCount, equals(file.suffix(suffix.utf8CodeUnitCount), suffix) else { return nil }
+        groupResource = string(parts[1])
         var index = 2
-        if parts[index] != "namespaces" && parts[index] != "cluster" {
-            versionDirectory = parts[index]
+        if !equals(parts[index], "namespaces") && !equals(parts[index], "cluster") {
+            versionDirectory = string(parts[index])
             index += 1
         } else {
             versionDirectory = nil
         }
         guard index < parts.count else { return nil }
-        switch parts[index] {
-        case "namespaces" where parts.count == index + 3:
-            namespace = parts[index + 1]
-        case "cluster" where parts.count == index + 2:
+        if equals(parts[index], "namespaces") && parts.count == index + 3 {
+            namespace = string(parts[index + 1])
+        } else if equals(parts[index], "cluster") && parts.count == index + 2 {
             namespace = nil
-        default:
+        } else {
             return nil
         }
-        name = String(file.dropLast(".json".count))
-        guard !name.isEmpty else { return nil }
+        name = string(file.dropLast(suffix.utf8CodeUnitCount))
     }
 }
 

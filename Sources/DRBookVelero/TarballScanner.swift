@@ -13,10 +13,8 @@ public enum TarballScanner {
             defer { chunks.cancel() }
             var builder = Builder(backup: backup, namespace: namespace)
             let filter = EntryFilter(namespace: namespace)
-            while let entry = try reader.nextEntry() {
-                builder.entryCount += 1
-                // Most entries belong to other namespaces: skip them before parsing the path.
-                guard filter.mayConcern(entry.path) else { continue }
+            // Most entries belong to other namespaces: they are passed over on their raw path.
+            while let entry = try reader.nextEntry(where: filter.mayConcern) {
                 if entry.path == "metadata/version" {
                     let text = String(decoding: try reader.readEntryData(limit: 1024), as: UTF8.self)
                     builder.formatVersion = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -40,6 +38,7 @@ public enum TarballScanner {
                     continue
                 }
             }
+            builder.entryCount = reader.entriesRead
             return builder.index
         }
     }
@@ -99,12 +98,9 @@ struct EntryFilter {
         namespaceObject = Array("/cluster/\(namespace).json".utf8)
     }
 
-    func mayConcern(_ path: String) -> Bool {
-        if path.hasPrefix("metadata/") { return true }
-        var path = path
-        return path.withUTF8 { bytes in
-            Self.contains(bytes, namespaced) || (bytes.starts(with: "resources/namespaces/".utf8) && bytes.reversed().starts(with: namespaceObject.reversed()))
-        }
+    func mayConcern(_ path: UnsafeBufferPointer<UInt8>) -> Bool {
+        path.starts(with: "metadata/".utf8) || Self.contains(path, namespaced)
+            || (path.starts(with: "resources/namespaces/".utf8) && path.suffix(namespaceObject.count).elementsEqual(namespaceObject))
     }
 
     /// Glibc's memmem is not visible to Swift (it needs _GNU_SOURCE); entry paths are short.

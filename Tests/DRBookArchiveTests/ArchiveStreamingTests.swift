@@ -116,6 +116,33 @@ struct ArchiveStreamingTests {
         #expect(error.compressedOffset > 0)
     }
 
+    @Test("entries passed over on their raw path are counted, and an error after them still names the last one")
+    func filteredEntries() async throws {
+        let directory = try TemporaryDirectory()
+        let contents = try makeBackupTarball(at: directory.path("f.tar.gz"), items: 900, payloadBytes: 4_000)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: directory.path("f.tar.gz")))
+        let pods: @Sendable (UnsafeBufferPointer<UInt8>) -> Bool = { path in String(decoding: path, as: UTF8.self).contains("/pods/") }
+
+        let (read, entriesRead) = try await ArchiveStreamReader.scan(name: "f.tar.gz", format: .tarGzip, source: OneShot(whole).next) { reader in
+            var read: [String: Data] = [:]
+            while let entry = try reader.nextEntry(where: pods) { read[entry.path] = try reader.readEntryData() }
+            return (read, reader.entriesRead)
+        }
+        #expect(entriesRead == contents.count)
+        #expect(read == contents.filter { $0.key.contains("/pods/") })
+
+        // Cut inside the data of an entry the filter passes over: the error names it.
+        let error = try await #require(throws: ArchiveError.self) {
+            try await ArchiveStreamReader.scan(name: "f.tar.gz", format: .tarGzip, source: OneShot(whole.prefix(whole.count / 2)).next) { reader in
+                while try reader.nextEntry(where: { _ in false }) != nil {}
+            }
+        }
+        #expect(error.kind == .corrupt)
+        let named = try #require(error.entry ?? error.lastCompleteEntry)
+        #expect(contents.keys.contains(named))
+        #expect(error.description.contains("entry '\(named)'"))
+    }
+
     @Test("chunks as small as one byte are read correctly (small Data values keep their bytes inline)")
     func tinyChunks() async throws {
         let directory = try TemporaryDirectory()
@@ -242,5 +269,15 @@ final class TinyChunks: @unchecked Sendable {
             size = size % 13 + 1
         }
         return Data(bytes[offset..<end])
+    }
+}
+
+/// The whole input as one chunk.
+final class OneShot: @unchecked Sendable {
+    private var bytes: Data?
+    init(_ bytes: Data) { self.bytes = bytes }
+    @Sendable func next() -> Data? {
+        defer { bytes = nil }
+        return bytes
     }
 }
