@@ -1,4 +1,3 @@
-import DRBookObjectStore
 import DRBookRunbook
 import DRBookVelero
 import Foundation
@@ -8,19 +7,13 @@ struct VeleroVerifyStoreAction: Action {
     static let descriptor = ActionDescriptor(
         name: "velero.verifyStore",
         summary: "Verify, straight from the backup store, that the newest backup of a namespace is complete, restorable and within the RPO.",
-        inputs: [
-            InputSpec("store", .string, required: true,
-                      description: "The Velero store: s3://BUCKET/PREFIX (the BackupStorageLocation's bucket and prefix) or file:///DIR (an offline mirror)."),
-            InputSpec("endpoint", .string,
-                      description: "The S3 API endpoint for an s3:// store, e.g. https://ACCOUNT_ID.r2.cloudflarestorage.com. Default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL."),
-            InputSpec("region", .string, description: "The signing region. Default: auto (Cloudflare R2)."),
-            InputSpec("profile", .string,
-                      description: "Profile of the AWS shared-credentials file (AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials) for an s3:// store. Default: AWS_PROFILE, else default."),
-            InputSpec("virtualHostedStyle", .bool, description: "Address the bucket as BUCKET.ENDPOINT (AWS) instead of ENDPOINT/BUCKET (R2). Default: false."),
+        inputs: StoreInputs.specs(storeRequired: true) + [
             InputSpec("namespace", .string, required: true, description: "The namespace whose volumes must be restorable, e.g. monitoring."),
             InputSpec("rpo", .duration, description: "Recovery point objective: the verified backup must be younger. Default: 24h."),
             InputSpec("expectPVCs", .list, description: "Globs of PVCs that must be in the backup, e.g. [\"prometheus-*\", \"storage-loki-*\"]."),
             InputSpec("allowWarnings", .bool, description: "Pass when the worst finding is a warning (e.g. an older PartiallyFailed backup). Default: false."),
+            InputSpec("backup", .string,
+                      description: "Verify this backup (e.g. the one velero.latestBackup chose) instead of the newest Completed one that includes the namespace."),
         ],
         outputs: [
             OutputSpec("backup", .string, description: "The name of the backup verified."),
@@ -29,24 +22,21 @@ struct VeleroVerifyStoreAction: Action {
         ],
         mutates: false, idempotent: true,
         doc: """
-            Reads the Velero store directly — no cluster needed — and checks the newest backup \
-            in a terminal phase that includes `namespace`: its age against `rpo`; that every PVC \
-            of the namespace in the tarball has a Completed PodVolumeBackup with a snapshot id \
-            and data; that the pods mounting them are in the backup; that the namespace's Kopia \
-            repository exists; that each `expectPVCs` glob matches a PVC; and that the store's \
-            layout is one Velero accepts. It is the check `drbook backups verify` runs.
+            Reads the Velero store directly — no cluster needed — and checks the newest Completed \
+            backup that includes `namespace` (or the one `backup` names; a PartiallyFailed one \
+            only when none completed): its age against `rpo`; that every PVC of the namespace in \
+            the tarball, and every claim its pods mount, has a Completed PodVolumeBackup with a \
+            snapshot id and data; that the pods mounting them are in the backup; that the \
+            namespace's Kopia repository exists with its format blob; that each `expectPVCs` \
+            glob matches a PVC; and that the store's layout is one Velero accepts. It is the \
+            check `drbook backups verify` runs.
 
             Every finding is logged with the object at fault and its fix. The step fails unless \
             the verdict is green (or, with `allowWarnings: true`, no worse than a warning); the \
             failure carries the first finding's message and fix. It reports the metrics \
             `backup_age_seconds` (target: the RPO) and `volumes_verified`.
 
-            For an s3:// store the credentials come from `AWS_ACCESS_KEY_ID` and \
-            `AWS_SECRET_ACCESS_KEY` (optionally `AWS_SESSION_TOKEN`) in drbook's environment, \
-            else from the `profile` of the AWS shared-credentials file \
-            (`AWS_SHARED_CREDENTIALS_FILE`, default `~/.aws/credentials`; keys `aws_access_key_id`, \
-            `aws_secret_access_key`, `aws_session_token`); for R2, an API token's access key pair. \
-            They are never logged.
+            \(StoreInputs.credentialsDoc)
             """)
 
     let environment: ActionEnvironment
@@ -55,12 +45,25 @@ struct VeleroVerifyStoreAction: Action {
         let namespace = try inputs.requiredString("namespace")
         let rpo = inputs.duration("rpo") ?? .seconds(24 * 3_600)
         let globs = try inputs.strings("expectPVCs") ?? []
-        let store = try openStore(inputs, context)
+        guard let store = try await StoreInputs.open(inputs, context, environment: environment) else {
+            throw ActionError("input 'store' is empty", subject: "input 'store'", fix: "give the store as s3://BUCKET/PREFIX or file:///DIR")
+        }
 
         context.log("verifying namespace \(namespace) in \(store.location) (RPO \(RunbookDuration.format(rpo)))")
         let verdict: StoreVerdict
+        let verifier = StoreVerifier(store: store)
         do {
-            verdict = try await StoreVerifier(store: store).verify(namespace: namespace, rpo: rpo.seconds, expectedPVCs: globs, now: context.now())
+            if let name = inputs.string("backup"), !name.isEmpty {
+                guard let backup = try await verifier.reader.backup(named: name) else {
+                    throw ActionError("there is no backup \(name) in the store", subject: store.display(VeleroKeys.backupFolder(name)),
+                                      fix: "check the name (`drbook backups list`), and that the store is the BackupStorageLocation's")
+                }
+                verdict = await verifier.verify(backup: backup, namespace: namespace, rpo: rpo.seconds, expectedPVCs: globs, now: context.now())
+            } else {
+                verdict = try await verifier.verify(namespace: namespace, rpo: rpo.seconds, expectedPVCs: globs, now: context.now())
+            }
+        } catch let error as ActionError {
+            throw error
         } catch is CancellationError {
             throw CancellationError()
         } catch {
@@ -81,54 +84,6 @@ struct VeleroVerifyStoreAction: Action {
         var outputs: ActionOutputs = ["backup": .string(backup.name), "status": .string(verdict.status.rawValue)]
         if let completed = backup.completedAt { outputs["backupCompletedAt"] = .time(completed) }
         return outputs
-    }
-
-    /// The store the inputs name, opened with credentials from the environment when it is in S3.
-    private func openStore(_ inputs: ActionInputs, _ context: ActionContext) throws(ActionError) -> any BackupStore {
-        let text = try inputs.requiredString("store")
-        let location: StoreLocation
-        do {
-            location = try StoreLocation.parse(text)
-        } catch let error as StoreLocationError {
-            throw ActionError("'\(text)' is not a backup store location: \(error.what)", subject: "input 'store'", fix: error.fix)
-        } catch {
-            throw ActionError("'\(text)' is not a backup store location: \(error)", subject: "input 'store'")
-        }
-        if case let .directory(path) = location { return DirectoryBackupStore(root: path) }
-
-        let process = environment.processEnvironment
-        let resolved: URL?
-        do {
-            resolved = try S3Endpoint.resolve(inputs.string("endpoint"), environment: process)
-        } catch {
-            throw ActionError(error.what, fix: error.fix)
-        }
-        guard let endpoint = resolved else {
-            throw ActionError("an s3:// store needs the endpoint of the S3 API", subject: location.description,
-                              fix: "give input 'endpoint' (for R2: https://ACCOUNT_ID.r2.cloudflarestorage.com) or set AWS_ENDPOINT_URL_S3")
-        }
-        let credentials: S3Credentials
-        do {
-            let resolved = try S3CredentialChain.resolve(profile: inputs.string("profile"), environment: process)
-            credentials = resolved.credentials
-            if let profile = resolved.shadowedProfile {
-                context.log("profile '\(profile)' not used: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set and take precedence")
-            }
-        } catch let error as ObjectStoreInputError {
-            throw ActionError(error.what, subject: location.description, fix: error.fix)
-        } catch let error as SharedCredentialsError {
-            throw ActionError("the AWS shared-credentials file \(error.what)", subject: error.line.map { "\(error.path):\($0)" } ?? error.path, fix: error.fix)
-        } catch {
-            throw ActionError("cannot read the store's credentials: \(error)", subject: location.description)
-        }
-        context.treatAsSecret(credentials.secretAccessKey)
-        if let token = credentials.sessionToken { context.treatAsSecret(token) }
-        do {
-            return try location.open(endpoint: endpoint, region: inputs.string("region") ?? "auto", credentials: credentials,
-                                     addressing: inputs.bool("virtualHostedStyle") == true ? .virtualHost : .path)
-        } catch {
-            throw ActionError("cannot open the store: \(error)", subject: location.description)
-        }
     }
 
     /// The first finding at the verdict's worst severity, as the step's error.

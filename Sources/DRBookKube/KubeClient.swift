@@ -183,14 +183,9 @@ public struct KubeClient: Sendable {
         while base.hasSuffix("/") { base.removeLast() }
         var text = base + path
         if !query.isEmpty {
-            text += "?" + query.map { "\($0.0)=\(Self.queryEncode($0.1))" }.joined(separator: "&")
+            text += "?" + HTTPQuery.string(query)
         }
         return URL(string: text)!
-    }
-
-    static func queryEncode(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn:
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? value
     }
 
     func request(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Data? = nil,

@@ -89,6 +89,13 @@ public struct S3Client: Sendable {
         }
         let prefixes = document.all("CommonPrefixes").compactMap { $0.text("Prefix") }
         let truncated = document.text("IsTruncated") == "true"
+        // A truncated page without a token would end the listing early and hide objects
+        // (the newest backups among them): refuse it rather than stop short.
+        if truncated && (document.text("NextContinuationToken") ?? "").isEmpty {
+            throw S3Error(status: response.status, code: "MalformedResponse",
+                          message: "ListObjectsV2 said the listing is truncated but gave no NextContinuationToken",
+                          bucket: bucket, key: prefix, requestID: nil, operation: "ListObjectsV2")
+        }
         return S3ListPage(objects: objects, commonPrefixes: prefixes,
                           nextContinuationToken: truncated ? document.text("NextContinuationToken") : nil,
                           isTruncated: truncated)
@@ -124,9 +131,20 @@ public struct S3Client: Sendable {
 
     /// GetObject as a stream, for objects of any size (backup tarballs).
     public func stream(_ key: String, range: ClosedRange<Int64>? = nil) async throws -> HTTPBody {
+        try await streamResponse(key, rangeHeader: range.map { "bytes=\($0.lowerBound)-\($0.upperBound)" }).body
+    }
+
+    /// GetObject as a stream with the response head: `from` skips the first bytes, and
+    /// `ifMatch` refuses (412 PreconditionFailed) an object whose ETag changed.
+    public func streamResponse(_ key: String, from offset: Int64, ifMatch eTag: String?) async throws -> HTTPStreamingResponse {
+        try await streamResponse(key, rangeHeader: offset > 0 ? "bytes=\(offset)-" : nil, ifMatch: eTag)
+    }
+
+    private func streamResponse(_ key: String, rangeHeader: String?, ifMatch eTag: String? = nil) async throws -> HTTPStreamingResponse {
         var request = makeRequest(.get, key: key, query: [])
         request.timeouts.total = nil
-        if let range { request.headers.set("Range", "bytes=\(range.lowerBound)-\(range.upperBound)") }
+        if let rangeHeader { request.headers.set("Range", rangeHeader) }
+        if let eTag { request.headers.set("If-Match", eTag) }
         let response = try await http.stream(request)
         guard response.isSuccess else {
             // An oversized error body must not hide the S3 status behind a size error.
@@ -135,7 +153,7 @@ public struct S3Client: Sendable {
                                             attempts: response.attempts, newConnections: 0),
                                bucket: bucket, key: key, operation: "GetObject")
         }
-        return response.body
+        return response
     }
 
     public func put(_ key: String, body: HTTPRequestBody, contentType: String = "application/octet-stream") async throws {

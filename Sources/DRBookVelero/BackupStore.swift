@@ -31,6 +31,9 @@ public protocol BackupStore: Sendable {
     func commonPrefixes(under prefix: String) async throws -> [String]
     /// Every object whose key starts with `prefix`, at any depth.
     func objects(under prefix: String) async throws -> [StoreObject]
+    /// Some object under `prefix`, or nil when there is none: one request however many
+    /// objects there are (a Kopia repository holds tens of thousands of pack files).
+    func anyObject(under prefix: String) async throws -> StoreObject?
     /// The whole object, or nil when it does not exist (Velero's `tryGet`). Fails past `limit` bytes.
     func read(_ key: String, limit: Int) async throws -> Data?
     /// The object's bytes chunk by chunk, for objects of any size.

@@ -40,6 +40,14 @@ public struct DirectoryBackupStore: WritableBackupStore {
     }
 
     public func objects(under prefix: String) async throws -> [StoreObject] {
+        walk(prefix, stopAtFirst: false).sorted { $0.key < $1.key }
+    }
+
+    public func anyObject(under prefix: String) async throws -> StoreObject? {
+        walk(prefix, stopAtFirst: true).first
+    }
+
+    private func walk(_ prefix: String, stopAtFirst: Bool) -> [StoreObject] {
         let (directory, namePrefix) = split(prefix)
         let base = path(directory)
         guard isDirectory(base), let walker = FileManager.default.enumerator(atPath: base) else { return [] }
@@ -50,8 +58,9 @@ public struct DirectoryBackupStore: WritableBackupStore {
             guard attributes[.type] as? FileAttributeType == .typeRegular else { continue }
             let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
             found.append(StoreObject(key: directory + relative, size: size))
+            if stopAtFirst { break }
         }
-        return found.sorted { $0.key < $1.key }
+        return found
     }
 
     public func read(_ key: String, limit: Int) async throws -> Data? {

@@ -72,6 +72,32 @@ extension Finding {
                        fix: "wait for it to finish (`velero backup describe \(backup.name)`) and verify again.")
     }
 
+    /// A failure when its errors touch the namespace (its backups are failing now), else a warning.
+    static func newerPartiallyFailed(_ backup: Backup, namespace: String, errorsInNamespace: [String]?, verified: String?) -> Finding {
+        let errors = backup.status.errors ?? 0
+        let then = verified.map { "; drbook verified \($0), the newest Completed backup, instead" } ?? ""
+        let inNamespace: String
+        switch errorsInNamespace {
+        case let found? where !found.isEmpty:
+            inNamespace = ", in namespace '\(namespace)': " + found.prefix(3).joined(separator: "; ") + (found.count > 3 ? " (and \(found.count - 3) more)" : "")
+        case .some:
+            inNamespace = ", none in namespace '\(namespace)'"
+        case nil:
+            inNamespace = " (its results could not be read)"
+        }
+        return Finding(errorsInNamespace?.isEmpty == false ? .failure : .warning, .newerBackupPartiallyFailed, object: "backup \(backup.name)",
+                       message: "backup \(backup.name) is newer but ended PartiallyFailed (\(errors) error\(errors == 1 ? "" : "s")\(inNamespace)), so it is not trusted to hold everything\(then).",
+                       fix: "read `velero backup describe \(backup.name) --details` and `velero backup logs \(backup.name)`, fix the cause, and run `velero backup create --from-schedule \(backup.schedule ?? "SCHEDULE")`.")
+    }
+
+    /// A failure for the backup verified; for another, a warning (it cannot even be ordered).
+    static func ageUnknown(_ backup: Backup, object: String, verified: Bool) -> Finding {
+        Finding(verified ? .failure : .warning, .ageUnknown, object: object,
+                message: "backup \(backup.name) has no completionTimestamp, startTimestamp or creationTimestamp, so its age cannot be checked against the RPO"
+                    + (verified ? "." : " and it cannot be ordered among the backups; it was not considered."),
+                fix: "look at the object: Velero always writes these; a hand-edited or truncated velero-backup.json is not a backup to trust. Run a new backup.")
+    }
+
     static func newerFailed(_ backup: Backup, verified: String?) -> Finding {
         let reason = backup.status.failureReason.map { ": \($0)" } ?? ""
         let then = verified.map { "; \($0) is the newest usable backup" } ?? ""
@@ -199,7 +225,7 @@ extension Finding {
     }
 
     static func kopiaFormatBlobMissing(_ namespace: String, location: String) -> Finding {
-        Finding(.warning, .kopiaFormatBlobMissing, object: location,
+        Finding(.failure, .kopiaFormatBlobMissing, object: location,
                 message: "the Kopia repository of '\(namespace)' has objects but no kopia.repository format blob: Kopia cannot open it.",
                 fix: "check the bucket's lifecycle rules did not delete it; `velero repo get` shows whether the repository is Ready.")
     }

@@ -11,6 +11,14 @@ public enum GeneratorFault: Sendable, Hashable {
     case failedNewest
     /// The PVC is named by the resource list and its PodVolumeBackup, but its item is not in the tarball.
     case pvcMissingFromTarball(pvc: String)
+    /// The PVC was left out of the backup altogether (e.g. labelled
+    /// `velero.io/exclude-from-backup`): not in the tarball, the resource list or any
+    /// PodVolumeBackup, while the pod that mounts it is backed up.
+    case pvcExcludedFromBackup(pvc: String)
+    /// The newest backup's `velero-backup.json` has no start, completion or creation time.
+    case timestampsMissing
+    /// The Kopia repository has objects but no `kopia.repository` format blob.
+    case missingKopiaFormatBlob
     /// The pod is not in the tarball (its PVC and PodVolumeBackup are).
     case podMissingFromTarball(pod: String)
     /// The PVC's PodVolumeBackup ended Failed, with no snapshot id.

@@ -31,6 +31,10 @@ public struct S3BackupStore: WritableBackupStore {
         try await client.listAllObjects(prefix: fullKey(prefixPath)).objects.map { StoreObject(key: relative($0.key), size: $0.size) }
     }
 
+    public func anyObject(under prefixPath: String) async throws -> StoreObject? {
+        try await client.listObjects(prefix: fullKey(prefixPath), maxKeys: 1).objects.first.map { StoreObject(key: relative($0.key), size: $0.size) }
+    }
+
     public func read(_ key: String, limit: Int) async throws -> Data? {
         let body: HTTPBody
         do {
@@ -50,9 +54,10 @@ public struct S3BackupStore: WritableBackupStore {
         return data
     }
 
+    /// Resumes after dropped connections, so a network blip is not taken for a broken tarball.
     public func chunks(of key: String) async throws -> ObjectChunks {
-        let body = try await client.stream(fullKey(key))
-        return ObjectChunks(next: { try body.nextChunkBlocking() }, cancel: { body.cancel() })
+        let reader = try await ResumingObjectReader(client: client, key: fullKey(key))
+        return ObjectChunks(next: { try reader.nextChunkBlocking() }, cancel: { reader.cancel() })
     }
 
     public func exists(_ key: String) async throws -> Bool {

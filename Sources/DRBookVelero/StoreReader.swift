@@ -28,11 +28,11 @@ public struct KopiaRepositorySummary: Sendable, Equatable, Codable {
     public var namespace: String
     /// The repository's prefix as a person would find it.
     public var location: String
-    public var objectCount: Int
-    public var totalBytes: Int64
-    /// `kopia.repository`, the format blob of an initialised repository.
+    /// Any object under the repository's prefix.
+    public var exists: Bool
+    /// `kopia.repository`, the format blob of an initialised repository: without it
+    /// Kopia cannot open the repository.
     public var hasFormatBlob: Bool
-    public var exists: Bool { objectCount > 0 }
 }
 
 /// Reads a Velero store the way Velero does (`pkg/persistence/object_store.go`):
@@ -145,10 +145,10 @@ public struct StoreReader: Sendable {
     }
 
     public func kopiaRepository(namespace: String) async throws -> KopiaRepositorySummary {
+        // Two requests whatever the repository's size: its format blob, else any object.
         let prefix = VeleroKeys.kopiaRepository(namespace)
-        let objects = try await store.objects(under: prefix)
-        return KopiaRepositorySummary(namespace: namespace, location: store.display(prefix), objectCount: objects.count,
-                                      totalBytes: objects.reduce(0) { $0 + $1.size },
-                                      hasFormatBlob: objects.contains { $0.key == VeleroKeys.kopiaFormatBlob(namespace) })
+        let hasFormatBlob = try await store.exists(VeleroKeys.kopiaFormatBlob(namespace))
+        let exists = try await hasFormatBlob ? true : store.anyObject(under: prefix) != nil
+        return KopiaRepositorySummary(namespace: namespace, location: store.display(prefix), exists: exists, hasFormatBlob: hasFormatBlob)
     }
 }

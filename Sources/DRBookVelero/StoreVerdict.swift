@@ -13,7 +13,7 @@ public struct Finding: Sendable, Equatable, Codable, CustomStringConvertible {
     public enum Code: String, Sendable, Codable {
         case strayTopLevelFolder, backupFolderWithoutMetadata, backupMetadataUnreadable
         case noBackups, namespaceNotIncluded, noRestorableBackup, backupExcludesNamespace, backupNotRestorable
-        case newerBackupNotTerminal, newerBackupFailed
+        case newerBackupNotTerminal, newerBackupFailed, newerBackupPartiallyFailed, ageUnknown
         case partiallyFailed, partiallyFailedInNamespace, expired, stale, formatVersion
         case objectUnreadable, tarballMissing, tarballUnreadable, namespaceNotInTarball, noPersistentVolumeClaims
         case pvcMissingFromTarball, noPodVolumeBackup, podVolumeBackupNotCompleted, emptySnapshotID, zeroByteVolume
@@ -88,7 +88,8 @@ public struct StoreVerdict: Sendable, Equatable, Codable {
     public var checkedAt: Date
     /// Recovery point objective, seconds.
     public var rpo: TimeInterval
-    /// The backup verified in depth: the newest terminal one that includes the namespace.
+    /// The backup verified in depth: the newest Completed one that includes the namespace
+    /// (the newest PartiallyFailed one when none completed).
     public var backup: BackupSummary?
     public var volumes: [VolumeVerdict]
     public var tarball: TarballIndex?
@@ -100,4 +101,55 @@ public struct StoreVerdict: Sendable, Equatable, Codable {
     public var status: VerdictStatus { VerdictStatus(findings) }
     public var isGreen: Bool { status == .passed }
     public func findings(_ code: Finding.Code) -> [Finding] { findings.filter { $0.code == code } }
+
+    enum CodingKeys: String, CodingKey {
+        case status, isGreen
+        case store, namespace, checkedAt, rpo, backup, volumes, tarball, kopia, otherBackups, findings
+    }
+
+    // The overall verdict leads the JSON: `backup.status` judges only the backup's
+    // metadata, so a reader must never take it for the whole answer.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
+        try container.encode(isGreen, forKey: .isGreen)
+        try container.encode(store, forKey: .store)
+        try container.encode(namespace, forKey: .namespace)
+        try container.encode(checkedAt, forKey: .checkedAt)
+        try container.encode(rpo, forKey: .rpo)
+        try container.encodeIfPresent(backup, forKey: .backup)
+        try container.encode(volumes, forKey: .volumes)
+        try container.encodeIfPresent(tarball, forKey: .tarball)
+        try container.encodeIfPresent(kopia, forKey: .kopia)
+        try container.encode(otherBackups, forKey: .otherBackups)
+        try container.encode(findings, forKey: .findings)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        store = try container.decode(String.self, forKey: .store)
+        namespace = try container.decode(String.self, forKey: .namespace)
+        checkedAt = try container.decode(Date.self, forKey: .checkedAt)
+        rpo = try container.decode(TimeInterval.self, forKey: .rpo)
+        backup = try container.decodeIfPresent(BackupSummary.self, forKey: .backup)
+        volumes = try container.decode([VolumeVerdict].self, forKey: .volumes)
+        tarball = try container.decodeIfPresent(TarballIndex.self, forKey: .tarball)
+        kopia = try container.decodeIfPresent(KopiaRepositorySummary.self, forKey: .kopia)
+        otherBackups = try container.decode([BackupSummary].self, forKey: .otherBackups)
+        findings = try container.decode([Finding].self, forKey: .findings)
+    }
+
+    public init(store: String, namespace: String, checkedAt: Date, rpo: TimeInterval, backup: BackupSummary?, volumes: [VolumeVerdict],
+                tarball: TarballIndex?, kopia: KopiaRepositorySummary?, otherBackups: [BackupSummary], findings: [Finding]) {
+        self.store = store
+        self.namespace = namespace
+        self.checkedAt = checkedAt
+        self.rpo = rpo
+        self.backup = backup
+        self.volumes = volumes
+        self.tarball = tarball
+        self.kopia = kopia
+        self.otherBackups = otherBackups
+        self.findings = findings
+    }
 }

@@ -41,13 +41,23 @@ public struct StoreVerifier: Sendable {
             return verdict
         }
 
-        let chosenIndex = including.firstIndex { $0.phase.isRestorable }
+        // The newest Completed backup; a PartiallyFailed one only when none completed,
+        // since its errors may have cost items that a restore then silently lacks.
+        let chosenIndex = including.firstIndex { $0.phase == .completed } ?? including.firstIndex { $0.phase.isRestorable }
         let chosen = chosenIndex.map { including[$0] }
         for backup in including[..<(chosenIndex ?? including.endIndex)] {
-            verdict.findings.append(backup.phase.isTerminal ? .newerFailed(backup, verified: chosen?.name)
-                                                            : .newerNotTerminal(backup, verified: chosen?.name))
+            if backup.phase == .partiallyFailed {
+                let errors = try? await reader.results(of: backup.name).errors.messages(for: namespace)
+                verdict.findings.append(.newerPartiallyFailed(backup, namespace: namespace, errorsInNamespace: errors, verified: chosen?.name))
+            } else {
+                verdict.findings.append(backup.phase.isTerminal ? .newerFailed(backup, verified: chosen?.name)
+                                                                : .newerNotTerminal(backup, verified: chosen?.name))
+            }
         }
         verdict.otherBackups = including.filter { $0.name != chosen?.name }.map { summary(of: $0, now: now, rpo: rpo) }
+        for undated in including where undated.name != chosen?.name && undated.status.completionTimestamp == nil && undated.startedAt == nil {
+            verdict.findings.append(.ageUnknown(undated, object: store.display(VeleroKeys.metadata(undated.name)), verified: false))
+        }
         guard let chosen, let chosenIndex else {
             verdict.findings.append(.noRestorableBackup(namespace, count: including.count))
             return verdict
@@ -97,8 +107,13 @@ public struct StoreVerifier: Sendable {
         if let expiration = backup.status.expiration, expiration <= now {
             verdict.findings.append(.expired(backup, at: expiration))
         }
-        if let taken = backup.status.completionTimestamp ?? backup.startedAt, now.timeIntervalSince(taken) > rpo {
-            verdict.findings.append(.stale(backup, age: now.timeIntervalSince(taken), rpo: rpo, newest: newest))
+        if let taken = backup.status.completionTimestamp ?? backup.startedAt {
+            if now.timeIntervalSince(taken) > rpo {
+                verdict.findings.append(.stale(backup, age: now.timeIntervalSince(taken), rpo: rpo, newest: newest))
+            }
+        } else {
+            // An age that cannot be known cannot be said to be within the RPO.
+            verdict.findings.append(.ageUnknown(backup, object: store.display(VeleroKeys.metadata(backup.name)), verified: true))
         }
         if let version = backup.status.formatVersion, !version.hasPrefix("1.") {
             verdict.findings.append(.formatVersion(version, backup: backup.name, object: store.display(VeleroKeys.metadata(backup.name))))
@@ -147,6 +162,11 @@ public struct StoreVerifier: Sendable {
         var named: [String: String] = [:]
         for pvc in resourceList.names("v1/PersistentVolumeClaim", in: namespace) { named[pvc] = "the resource list" }
         for pvb in podVolumeBackups { if let pvc = pvb.persistentVolumeClaim { named[pvc] = "a PodVolumeBackup (\(pvb.metadata.name))" } }
+        // A pod in the backup that mounts a claim the backup lacks comes back without its
+        // data: the claim counts even when nothing else names it.
+        for pod in index.pods.values.sorted(by: { $0.name < $1.name }) {
+            for claim in Set(pod.claims.values).sorted() where named[claim] == nil { named[claim] = "pod \(pod.name), which mounts it," }
+        }
         for (pvc, evidence) in named.sorted(by: { $0.key < $1.key }) where index.persistentVolumeClaims[pvc] == nil {
             verdict.findings.append(.pvcMissingFromTarball(pvc, namespace: namespace, backup: name, evidence: evidence, object: tarballObject))
         }

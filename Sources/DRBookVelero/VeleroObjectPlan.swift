@@ -95,7 +95,10 @@ struct VeleroObjectPlan {
                         "status": ["phase": "Running"],
                     ])
                 }
-                if !faults.contains(.pvcMissingFromTarball(pvc: pvc)) {
+                let excluded = faults.contains(.pvcExcludedFromBackup(pvc: pvc))
+                if excluded {
+                    // Nothing of it is backed up: no item, no list entry, no volume data.
+                } else if !faults.contains(.pvcMissingFromTarball(pvc: pvc)) {
                     items.add("persistentvolumeclaims", listKey: "v1/PersistentVolumeClaim", namespace: namespace, name: pvc, json: [
                         "apiVersion": "v1", "kind": "PersistentVolumeClaim",
                         "metadata": ["name": pvc, "namespace": namespace, "uid": pvcUID,
@@ -130,6 +133,7 @@ struct VeleroObjectPlan {
                     errors.add(namespace: namespace, "pod volume backup failed: \(message!)")
                 }
                 if faults.contains(.emptySnapshotID(pvc: pvc)) { snapshotID = "" }
+                if excluded { continue }
                 if faults.contains(.zeroByteVolume(pvc: pvc)) { bytes = 0 }
                 snapshotIDs[pvc] = snapshotID
                 let pvbStart = start.addingTimeInterval(60)
@@ -200,7 +204,7 @@ struct VeleroObjectPlan {
 
         add(VeleroKeys.metadata(name), try backupJSON(name: name, uid: backupUID, phase: backupPhase, start: start,
                                                        completion: completion, items: items.count, errors: errors.count,
-                                                       failureReason: failureReason))
+                                                       failureReason: failureReason, timestamps: !faults.contains(.timestampsMissing)))
         add(VeleroKeys.podVolumeBackups(name), try Self.gzipJSON(podVolumeBackups.isEmpty ? NSNull() : podVolumeBackups))
         add(VeleroKeys.volumeInfo(name), try Self.gzipJSON(volumeInfos))
         add(VeleroKeys.resourceList(name), try Self.gzipJSON(items.resourceList))
@@ -225,7 +229,7 @@ struct VeleroObjectPlan {
     }
 
     private func backupJSON(name: String, uid: String, phase: BackupPhase, start: Date, completion: Date?, items: Int,
-                            errors: Int, failureReason: String?) throws -> Data {
+                            errors: Int, failureReason: String?, timestamps: Bool = true) throws -> Data {
         var status: [String: Any] = [
             "version": 1, "formatVersion": "1.1.0", "phase": phase.rawValue,
             "expiration": VeleroJSON.formatTime(start.addingTimeInterval(scenario.ttl)),
@@ -237,7 +241,7 @@ struct VeleroObjectPlan {
         if let completion { status["completionTimestamp"] = VeleroJSON.formatTime(completion) }
         if errors > 0 { status["errors"] = errors }
         if let failureReason { status["failureReason"] = failureReason }
-        let backup: [String: Any] = [
+        var backup: [String: Any] = [
             "apiVersion": "velero.io/v1", "kind": "Backup",
             "metadata": [
                 "name": name, "namespace": scenario.veleroNamespace, "uid": uid, "generation": 7,
@@ -254,6 +258,14 @@ struct VeleroObjectPlan {
             ],
             "status": status,
         ]
+        if !timestamps {
+            status["startTimestamp"] = nil
+            status["completionTimestamp"] = nil
+            backup["status"] = status
+            var metadata = backup["metadata"] as? [String: Any] ?? [:]
+            metadata["creationTimestamp"] = nil
+            backup["metadata"] = metadata
+        }
         return try JSONSerialization.data(withJSONObject: backup, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 
@@ -274,7 +286,7 @@ struct VeleroObjectPlan {
     /// `kopia/<ns>/`: a format blob, blob config, log and index blobs, and packs (opaque to Velero and drbook).
     mutating func addKopiaRepository(namespace: String, random: inout SplitMix64) {
         let prefix = VeleroKeys.kopiaRepository(namespace)
-        add(prefix + "kopia.repository", Data("{\"tool\":\"https://github.com/kopia/kopia\",\"buildVersion\":\"0.19.0\",\"uniqueID\":\"\(random.hex(43))\",\"keyAlgo\":\"scrypt-65536-8-1\",\"encryption\":\"AES256-GCM-HMAC-SHA256\"}".utf8))
+        if !scenario.faults.contains(.missingKopiaFormatBlob) { add(prefix + "kopia.repository", Data("{\"tool\":\"https://github.com/kopia/kopia\",\"buildVersion\":\"0.19.0\",\"uniqueID\":\"\(random.hex(43))\",\"keyAlgo\":\"scrypt-65536-8-1\",\"encryption\":\"AES256-GCM-HMAC-SHA256\"}".utf8)) }
         add(prefix + "kopia.blobcfg", random.bytes(64))
         add(prefix + "_log_\(random.hex(32))_\(random.hex(8))", random.bytes(200))
         add(prefix + "xn0_\(random.hex(32))-\(random.hex(16))-c1", random.bytes(300))

@@ -78,7 +78,8 @@ struct VerdictReport {
             lines.append("Backup:     none usable")
         }
         if let kopia = verdict.kopia {
-            lines.append("Kopia repo: \(kopia.exists ? "\(kopia.objectCount) objects, \(kopia.totalBytes) bytes" : "missing") at \(kopia.location)")
+            let state = kopia.hasFormatBlob ? "present (kopia.repository found)" : kopia.exists ? "objects but no kopia.repository" : "missing"
+            lines.append("Kopia repo: \(state) at \(kopia.location)")
         }
         if !verdict.volumes.isEmpty {
             lines.append("")

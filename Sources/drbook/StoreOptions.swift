@@ -1,4 +1,5 @@
 import ArgumentParser
+import DRBookActions
 import DRBookObjectStore
 import DRBookSecrets
 import DRBookVelero
@@ -71,8 +72,10 @@ struct StoreOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         if let file = credentialsFromSops {
             do {
-                return try await StoreCredentialsFromSops(file: file, accessKeyIDPath: sopsAccessKeyID,
-                                                          secretAccessKeyPath: sopsSecretAccessKey).decrypt(environment: environment)
+                let names = StoreCredentialsFromSops.Names(file: "--credentials-from-sops", accessKeyID: "--sops-access-key-id",
+                                                           secretAccessKey: "--sops-secret-access-key")
+                return try await StoreCredentialsFromSops(file: file, accessKeyIDPath: sopsAccessKeyID, secretAccessKeyPath: sopsSecretAccessKey,
+                                                          names: names).decrypt(environment: environment)
             } catch { throw BadInput(error.description) }
         }
         let resolved: ResolvedS3Credentials

@@ -32,6 +32,10 @@ let everyActionRunbook = """
           expectPVCs: ["prometheus-*", "storage-loki-*"]
           allowWarnings: false
           virtualHostedStyle: false
+          credentialsFromSops: k8s/clusters/prod/bootstrap/variables-cluster-secret.enc.yaml
+          sopsAccessKeyID: stringData.r2_access_key_id
+          sopsSecretAccessKey: stringData.r2_secret_access_key
+          backup: daily-full-20261125021700
       - id: grafana-up
         title: Grafana answers
         uses: http.probe
@@ -141,6 +145,14 @@ let everyActionRunbook = """
           namespace: monitoring
           schedule: daily-full
           rpo: ${{ params.rpo }}
+          store: ${{ params.store }}
+          endpoint: https://account.r2.cloudflarestorage.com
+          region: auto
+          profile: velero-r2
+          credentialsFromSops: k8s/clusters/prod/bootstrap/variables-cluster-secret.enc.yaml
+          sopsAccessKeyID: stringData.r2_access_key_id
+          sopsSecretAccessKey: stringData.r2_secret_access_key
+          virtualHostedStyle: false
     """
 
 @Suite("the registry declares every built-in action completely")

@@ -87,7 +87,6 @@ struct StoreReaderTests {
 
         let kopia = try await reader.kopiaRepository(namespace: "monitoring")
         #expect(kopia.exists && kopia.hasFormatBlob)
-        #expect(kopia.objectCount == 4 + 5)
         #expect(kopia.location == store.store.display("kopia/monitoring/"))
         #expect(try await reader.kopiaRepository(namespace: "default").exists == false)
     }

@@ -1,3 +1,4 @@
+import DRBookTestSupport
 import DRBookVelero
 import Foundation
 import Testing
@@ -34,26 +35,90 @@ struct StoreVerifierTests {
         #expect(result.verdict.backup?.schedule == "nightly")
     }
 
-    @Test("a PartiallyFailed newest backup is flagged (not green) and the newest Completed one is named", arguments: Backend.allCases)
+    @Test("a newer PartiallyFailed backup is passed over for the newest Completed one, which is verified in full", arguments: Backend.allCases)
     func partiallyFailed(_ backend: Backend) async throws {
         let result = try await generateAndVerify(backend, platformScenario(faults: [.partiallyFailed(errorsInNamespace: false)]))
-        let finding = try result.verdict.only(.partiallyFailed)
+        let finding = try result.verdict.only(.newerBackupPartiallyFailed)
         #expect(finding.severity == .warning)
-        #expect(result.verdict.status == .warning)
         #expect(finding.object == "backup daily-full-20260815021700")
-        #expect(finding.message.contains("PartiallyFailed (1 errors, none in this namespace)"))
-        #expect(finding.message.contains("The newest Completed backup is daily-full-20260814021700"))
+        #expect(finding.message.contains("ended PartiallyFailed (1 error, none in namespace 'monitoring')"))
+        #expect(finding.message.contains("drbook verified daily-full-20260814021700, the newest Completed backup, instead"))
         #expect(finding.fix.contains("velero backup describe daily-full-20260815021700 --details"))
-        #expect(result.verdict.backup?.name == "daily-full-20260815021700")
+        #expect(result.verdict.backup?.name == "daily-full-20260814021700")
+        #expect(result.verdict.volumes.count == result.generated.pvcs.count)
+        // That Completed backup is a day older: beyond the 24 h RPO, so the verdict is red.
+        #expect(try result.verdict.only(.stale).object == "backup daily-full-20260814021700")
+        #expect(result.verdict.status == .failed)
     }
 
-    @Test("a PartiallyFailed backup with errors in the namespace fails, quoting the errors", arguments: Backend.allCases)
+    @Test("a newer PartiallyFailed backup with errors in the namespace fails, quoting the errors", arguments: Backend.allCases)
     func partiallyFailedInNamespace(_ backend: Backend) async throws {
         let result = try await generateAndVerify(backend, platformScenario(faults: [.partiallyFailed(errorsInNamespace: true)]))
-        let finding = try result.verdict.only(.partiallyFailedInNamespace)
+        let finding = try result.verdict.only(.newerBackupPartiallyFailed)
         #expect(finding.severity == .failure)
-        #expect(finding.message.contains("errors in namespace 'monitoring': error executing custom action"))
+        #expect(finding.message.contains("in namespace 'monitoring': error executing custom action"))
         #expect(finding.fix.contains("velero backup logs daily-full-20260815021700"))
+        #expect(result.verdict.backup?.name == "daily-full-20260814021700")
+    }
+
+    @Test("with no Completed backup, the newest PartiallyFailed one is verified and flagged", arguments: Backend.allCases)
+    func onlyPartiallyFailed(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.partiallyFailed(errorsInNamespace: false)]) { $0.backupCount = 1 })
+        let finding = try result.verdict.only(.partiallyFailed)
+        #expect(finding.severity == .warning)
+        #expect(finding.message.contains("PartiallyFailed (1 errors, none in this namespace)"))
+        #expect(result.verdict.backup?.name == "daily-full-20260815021700")
+        #expect(result.verdict.status == .warning)
+    }
+
+    @Test("a PVC left out of the backup altogether, while its pod is in it, fails (the pod's claim counts)", arguments: Backend.allCases)
+    func pvcExcluded(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.pvcExcludedFromBackup(pvc: lokiPVC)]), expectedPVCs: [])
+        let finding = try result.verdict.only(.pvcMissingFromTarball)
+        #expect(finding.severity == .failure)
+        #expect(finding.object == "PVC monitoring/storage-loki-0")
+        #expect(finding.message.contains("pod loki-0, which mounts it,"))
+        #expect(result.verdict.status == .failed)
+    }
+
+    @Test("a backup without any timestamp fails: its age against the RPO cannot be known", arguments: Backend.allCases)
+    func timestampsMissing(_ backend: Backend) async throws {
+        // Beside older ones: it cannot be ordered, so it is flagged and the dated ones are judged.
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.timestampsMissing]))
+        let flagged = try result.verdict.only(.ageUnknown)
+        #expect(flagged.severity == .warning)
+        #expect(flagged.object == result.store.store.display("backups/daily-full-20260815021700/velero-backup.json"))
+        #expect(result.verdict.backup?.name == "daily-full-20260814021700")
+        #expect(!result.verdict.isGreen)
+
+        // Alone, it is the one verified, and its unknown age fails the verdict.
+        let alone = try await generateAndVerify(backend, platformScenario(faults: [.timestampsMissing]) { $0.backupCount = 1 })
+        let finding = try alone.verdict.only(.ageUnknown)
+        #expect(finding.severity == .failure)
+        #expect(finding.message.contains("its age cannot be checked against the RPO"))
+        #expect(alone.verdict.status == .failed)
+    }
+
+    @Test("a Kopia repository without its format blob fails: Kopia cannot open it", arguments: Backend.allCases)
+    func kopiaFormatBlobMissing(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.missingKopiaFormatBlob]))
+        let finding = try result.verdict.only(.kopiaFormatBlobMissing)
+        #expect(finding.severity == .failure)
+        #expect(finding.message.contains("no kopia.repository format blob"))
+        #expect(result.verdict.kopia?.exists == true && result.verdict.kopia?.hasFormatBlob == false)
+        #expect(result.verdict.status == .failed)
+    }
+
+    @Test("the JSON verdict leads with the overall status, which a failing volume turns red", arguments: Backend.allCases)
+    func jsonStatus(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.zeroByteVolume(pvc: lokiPVC)]))
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(result.verdict)) as? [String: Any]
+        #expect(json?["status"] as? String == "failed")
+        #expect(json?["isGreen"] as? Bool == false)
+        // The backup's own summary judges only its metadata.
+        #expect((json?["backup"] as? [String: Any])?["status"] as? String == "passed")
+        let decoded = try JSONDecoder().decode(StoreVerdict.self, from: JSONEncoder().encode(result.verdict))
+        #expect(decoded == result.verdict)
     }
 
     @Test("a PVC missing from the tarball is reported by name, with the evidence and the fix", arguments: Backend.allCases)
@@ -73,7 +138,15 @@ struct StoreVerifierTests {
 
     @Test("a failed PodVolumeBackup means the PVC's data is not in the backup", arguments: Backend.allCases)
     func podVolumeBackupFailed(_ backend: Backend) async throws {
-        let result = try await generateAndVerify(backend, platformScenario(faults: [.podVolumeBackupFailed(pvc: prometheusPVC)]))
+        // It makes the backup PartiallyFailed: with an older Completed one, that is verified instead.
+        let passedOver = try await generateAndVerify(backend, platformScenario(faults: [.podVolumeBackupFailed(pvc: prometheusPVC)]))
+        let newer = try passedOver.verdict.only(.newerBackupPartiallyFailed)
+        #expect(newer.severity == .failure)
+        #expect(newer.message.contains("in namespace 'monitoring': pod volume backup failed: error running kopia backup"))
+        #expect(passedOver.verdict.backup?.name == "daily-full-20260814021700")
+
+        // The only backup: verified, and the volume named.
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.podVolumeBackupFailed(pvc: prometheusPVC)]) { $0.backupCount = 1 })
         let finding = try result.verdict.only(.podVolumeBackupNotCompleted)
         #expect(finding.object.hasPrefix("PodVolumeBackup daily-full-20260815021700-"))
         #expect(finding.message.contains("PVC monitoring/\(prometheusPVC) in backup daily-full-20260815021700 is Failed: error running kopia backup"))
@@ -232,8 +305,30 @@ struct LargeListingTests {
         #expect(result.verdict.isGreen, "findings: \(result.verdict.findings)")
         #expect(result.verdict.otherBackups.count == 1_003)
         #expect(result.verdict.otherBackups.last?.name == result.generated.metadataOnlyBackups.last)
-        #expect(result.verdict.kopia?.objectCount == 1_001 + 5)
+        // The verifier asks for the format blob only; listing the repository still pages.
+        #expect(result.verdict.kopia?.hasFormatBlob == true)
+        #expect(try await result.store.store.objects(under: "kopia/monitoring/").count == 1_001 + 5)
         let listing = try await StoreReader(store: result.store.store).listBackups()
         #expect(listing.backups.count == 1_004)
+    }
+}
+
+@Suite("Verifying through a network that drops a download", .timeLimit(.minutes(3)))
+struct DroppedDownloadTests {
+    @Test("a tarball download reset mid-way is resumed, and the verdict is the same green")
+    func resumedTarball() async throws {
+        let s3 = try await TestServers.shared.signedS3()
+        let client = try await s3.client()
+        let store = S3BackupStore(client: client, prefix: "velero/prod")
+        let scenario = platformScenario { $0.fillerBytes = 4_096; $0.resourcesPerNamespace = 200 }
+        let generated = try await VeleroStoreGenerator(scenario: scenario).write(to: store)
+        let newest = try #require(generated.backups.first)
+        try await s3.cutDownloads(bucket: client.bucket, key: "velero/prod/backups/\(newest)/\(newest).tar.gz", after: 60_000, times: 1)
+
+        let verdict = try await StoreVerifier(store: store).verify(namespace: scenario.namespace, rpo: dayRPO,
+                                                                   expectedPVCs: scenario.pvcGlobs, now: referenceNow)
+        #expect(verdict.isGreen, "findings: \(verdict.findings)")
+        #expect(verdict.backup?.name == newest)
+        #expect(verdict.volumes.count == generated.pvcs.count)
     }
 }

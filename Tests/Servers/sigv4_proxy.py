@@ -31,6 +31,7 @@ import http.server
 import json
 import re
 import signal
+import socket
 import socketserver
 import sys
 import tempfile
@@ -242,6 +243,9 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
                 log_err("client connection error: %r" % exc)
 
     def _handle_inner(self):
+        if self.path.startswith("/__drbook/"):
+            self._register_fault()
+            return
         body_len, chunked = self._request_body_framing()
         if body_len is None and not chunked:
             self._reject_without_body(Rejection(400, "MissingContentLength",
@@ -260,6 +264,11 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
 
         body = self._read_body(body_len, chunked)
+        injected = take_fault("fail", self.command, self.path)
+        if injected is not None:
+            body.close()
+            self._send_error(Rejection(injected["status"], injected["code"], injected["message"]))
+            return
         try:
             if payload_hash != UNSIGNED_PAYLOAD and body.sha256 != payload_hash:
                 rej = Rejection(400, "XAmzContentSHA256Mismatch",
@@ -612,7 +621,26 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         if resp.will_close:
             self._drop_upstream()
 
+    def _register_fault(self):
+        """Test control, unsigned: `/__drbook/cut?suffix=KEY&after=N&times=T` ends the
+        next T GET answers for a key ending in KEY after N body bytes (a dropped
+        connection); `/__drbook/fail?suffix=KEY&status=503&code=SlowDown&times=T` answers
+        the next T requests for it with that S3 error instead of forwarding them."""
+        parts = urllib.parse.urlsplit(self.path)
+        kind = parts.path.rsplit("/", 1)[-1]
+        query = dict(urllib.parse.parse_qsl(parts.query))
+        fault = {"suffix": query.get("suffix", ""), "times": int(query.get("times", "1")),
+                 "after": int(query.get("after", "0")), "status": int(query.get("status", "503")),
+                 "code": query.get("code", "SlowDown"), "message": query.get("message", "injected by the test")}
+        with FAULTS_LOCK:
+            FAULTS.setdefault(kind, []).append(fault)
+        self.send_response_only(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def _relay_body(self, resp, use_chunked):
+        cut = take_fault("cut", self.command, self.path)
+        sent = 0
         upstream_failed = None
         while True:
             try:
@@ -622,6 +650,19 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
                 break
             if not data:
                 break
+            if cut is not None and sent + len(data) > cut["after"]:
+                self.wfile.write(data[:max(0, cut["after"] - sent)])
+                self.wfile.flush()
+                # Drop the connection mid-body, as a reset network would.
+                self.close_connection = True
+                try:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                resp.close()
+                self._drop_upstream()
+                raise ClientGone()
+            sent += len(data)
             if use_chunked:
                 self.wfile.write(b"%x\r\n" % len(data) + data + b"\r\n")
             else:
@@ -637,6 +678,23 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
 
 class UpstreamError(Exception):
     pass
+
+
+FAULTS = {}
+FAULTS_LOCK = threading.Lock()
+
+
+def take_fault(kind, method, path):
+    """The next registered fault of this kind for the request's key, used up once."""
+    if kind == "cut" and method != "GET":
+        return None
+    key = urllib.parse.unquote(urllib.parse.urlsplit(path).path)
+    with FAULTS_LOCK:
+        for fault in FAULTS.get(kind, []):
+            if fault["times"] > 0 and fault["suffix"] and key.endswith(fault["suffix"]):
+                fault["times"] -= 1
+                return fault
+    return None
 
 
 class _NullSink:

@@ -39,7 +39,7 @@ extension HeartbeatMonitor {
         ping_key=\(keys.pingKey)
 
         """
-        FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600])
         try Data(text.utf8).write(to: file)
         return file
     }
