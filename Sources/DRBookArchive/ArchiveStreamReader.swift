@@ -15,6 +15,12 @@ public struct ArchiveEntry: Sendable, Equatable {
 /// libarchive's buffers and one chunk, whatever the archive's size. Blocking: use it on
 /// a thread that may block (`ArchiveStreamReader.scan` provides one). Stopping early is
 /// just not asking for more.
+///
+/// libarchive's gzip reader skips the gzip trailer unchecked, while Velero's restore
+/// (Go's gzip reader) refuses a stream whose CRC-32 or size does not match it. So a
+/// `.tar.gz` is read in two stages — libarchive's gzip reader yields the decompressed
+/// bytes, its tar reader reads them — and the decompressed bytes are checksummed on the
+/// way and compared with the trailer once the stream has been read to its end.
 public final class ArchiveStreamReader {
     public enum Format: Sendable {
         /// A gzip-compressed tar archive (`.tar.gz`, `.tgz`).
@@ -27,7 +33,10 @@ public final class ArchiveStreamReader {
     public typealias ChunkSource = @Sendable () throws -> Data?
 
     public let name: String
+    /// The reader whose entries are handed out: tar (`.tarGzip`) or raw (`.gzip`).
     private let archive: OpaquePointer
+    /// `.tarGzip`: the gzip stage feeding `archive` with decompressed bytes.
+    private var gzipStage: OpaquePointer?
     private let source: ChunkSource
     private let format: Format
     /// The bytes libarchive reads until the next callback. Owned here, because a small
@@ -46,6 +55,12 @@ public final class ArchiveStreamReader {
     public private(set) var entriesRead = 0
     private var checkedFilter = false
     private var closed = false
+    /// CRC-32 and length of the decompressed bytes so far, and the last 8 compressed
+    /// bytes seen (the trailer, once the input has ended).
+    private var crc: UInt = 0
+    private var decompressedLength: UInt64 = 0
+    private var compressedTail: [UInt8] = []
+    private var trailerVerified = false
 
     public init(name: String, format: Format, source: @escaping ChunkSource) throws {
         guard let archive = archive_read_new() else {
@@ -56,17 +71,53 @@ public final class ArchiveStreamReader {
         self.name = name
         self.format = format
         self.source = source
-        archive_read_support_filter_gzip(archive)
+        let context = Unmanaged.passUnretained(self).toOpaque()
         switch format {
+        case .gzip:
+            try openGzipStage(archive)
         case .tarGzip:
+            guard let stage = archive_read_new() else {
+                close()
+                throw ArchiveError(kind: .corrupt, archive: name, entry: nil, lastCompleteEntry: nil,
+                                   uncompressedOffset: 0, compressedOffset: 0, message: "libarchive could not allocate a reader")
+            }
+            gzipStage = stage
+            try openGzipStage(stage)
+            // The stage's one raw entry is the decompressed stream.
+            var entry: OpaquePointer?
+            let header = archive_read_next_header(stage, &entry)
+            if header == ARCHIVE_EOF {
+                let error = notGzip("the input is empty")
+                close()
+                throw error
+            }
+            guard header == ARCHIVE_OK || header == ARCHIVE_WARN else {
+                let error = failure(.corrupt)
+                close()
+                throw error
+            }
+            do { try checkGzipFilter() } catch { close(); throw error }
             archive_read_support_format_tar(archive)
             archive_read_support_format_gnutar(archive)
-        case .gzip:
-            archive_read_support_format_raw(archive)
-            archive_read_support_format_empty(archive)
+            let status = archive_read_open(archive, context, nil, { _, context, buffer in
+                let reader = Unmanaged<ArchiveStreamReader>.fromOpaque(context!).takeUnretainedValue()
+                return reader.supplyDecompressed(buffer!)
+            }, nil)
+            if status != ARCHIVE_OK {
+                let error = failure(.corrupt)
+                close()
+                throw error
+            }
         }
+    }
+
+    /// Opens a gzip reader over the chunks; its one entry is the decompressed stream.
+    private func openGzipStage(_ reader: OpaquePointer) throws {
+        archive_read_support_filter_gzip(reader)
+        archive_read_support_format_raw(reader)
+        archive_read_support_format_empty(reader)
         let context = Unmanaged.passUnretained(self).toOpaque()
-        let status = archive_read_open(archive, context, nil, { _, context, buffer in
+        let status = archive_read_open(reader, context, nil, { _, context, buffer in
             let reader = Unmanaged<ArchiveStreamReader>.fromOpaque(context!).takeUnretainedValue()
             return reader.supplyChunk(buffer!)
         }, nil)
@@ -78,7 +129,7 @@ public final class ArchiveStreamReader {
             } else if sourceError == nil && !leadingBytes.starts(with: [0x1F, 0x8B]) {
                 error = notGzip("no gzip header at the start")
             } else {
-                error = failure(.corrupt)
+                error = failure(.corrupt, reader: reader)
             }
             close()
             throw error
@@ -91,6 +142,7 @@ public final class ArchiveStreamReader {
         guard !closed else { return }
         closed = true
         archive_read_free(archive)
+        if let gzipStage { archive_read_free(gzipStage) }
         chunkBuffer?.deallocate()
         chunkBuffer = nil
     }
@@ -104,10 +156,13 @@ public final class ArchiveStreamReader {
     private var currentEntry: String? { hasCurrentPath ? String(decoding: currentPath, as: UTF8.self) : nil }
     private var lastCompleteEntry: String? { hasLastCompletePath ? String(decoding: lastCompletePath, as: UTF8.self) : nil }
 
+    /// The reader that decompresses: the gzip stage, or the archive itself for `.gzip`.
+    private var gzipReader: OpaquePointer { gzipStage ?? archive }
+
     /// Compressed bytes consumed so far.
-    public var compressedBytesRead: Int64 { closed ? 0 : archive_filter_bytes(archive, -1) }
+    public var compressedBytesRead: Int64 { closed ? 0 : archive_filter_bytes(gzipReader, -1) }
     /// Decompressed bytes consumed so far.
-    public var uncompressedBytesRead: Int64 { closed ? 0 : archive_filter_bytes(archive, 0) }
+    public var uncompressedBytesRead: Int64 { closed ? 0 : archive_filter_bytes(gzipReader, 0) }
 
     /// The next entry's header, or nil after the last one. The previous entry's
     /// unread data is skipped.
@@ -127,6 +182,7 @@ public final class ArchiveStreamReader {
             let status = archive_read_next_header(archive, &entry)
             if status == ARCHIVE_EOF {
                 try checkGzipFilter()
+                if gzipStage != nil { try finishGzipStream() }
                 return nil
             }
             guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else { throw failure(.corrupt) }
@@ -173,8 +229,12 @@ public final class ArchiveStreamReader {
         var offset: la_int64_t = 0
         while true {
             let status = archive_read_data_block(archive, &buffer, &size, &offset)
-            if status == ARCHIVE_EOF { return }
+            if status == ARCHIVE_EOF {
+                if gzipStage == nil { try verifyTrailer() }
+                return
+            }
             guard status == ARCHIVE_OK || status == ARCHIVE_WARN else { throw failure(.corrupt) }
+            if gzipStage == nil, size > 0, let buffer { checksum(buffer, size) }
             if size > 0, let buffer { try body(UnsafeRawBufferPointer(start: buffer, count: size)) }
         }
     }
@@ -211,15 +271,72 @@ public final class ArchiveStreamReader {
             chunkBuffer = .allocate(byteCount: max(chunk.count, 64 << 10), alignment: 16)
         }
         if leadingBytes.count < 2 { leadingBytes += chunk.prefix(2 - leadingBytes.count) }
+        compressedTail.append(contentsOf: chunk.suffix(8))
+        if compressedTail.count > 8 { compressedTail.removeFirst(compressedTail.count - 8) }
         let owned = chunkBuffer!
         chunk.copyBytes(to: owned.bindMemory(to: UInt8.self), count: chunk.count)
         buffer.pointee = UnsafeRawPointer(owned.baseAddress)
         return chunk.count
     }
 
+    /// The tar stage's read callback: the gzip stage's next block of decompressed bytes,
+    /// handed on without a copy (valid until the next call, as libarchive requires).
+    private func supplyDecompressed(_ buffer: UnsafeMutablePointer<UnsafeRawPointer?>) -> Int {
+        guard let stage = gzipStage else { return -1 }
+        var block: UnsafeRawPointer?
+        var size = 0
+        var offset: la_int64_t = 0
+        let status = archive_read_data_block(stage, &block, &size, &offset)
+        if status == ARCHIVE_EOF {
+            do { try verifyTrailer() } catch {
+                sourceError = error
+                return -1
+            }
+            return 0
+        }
+        guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let block else {
+            if sourceError == nil { sourceError = failure(.corrupt, reader: stage) }
+            return -1
+        }
+        checksum(block, size)
+        buffer.pointee = block
+        return size
+    }
+
+    private func checksum(_ block: UnsafeRawPointer, _ size: Int) {
+        crc = drbook_crc32(crc, block, size)
+        decompressedLength &+= UInt64(size)
+    }
+
+    /// After the tar stage's end-of-archive: reads what follows (padding) to the end of
+    /// the gzip stream, so its trailer is checked too.
+    private func finishGzipStream() throws {
+        var buffer: UnsafeRawPointer?
+        while !trailerVerified {
+            let size = supplyDecompressed(&buffer)
+            if size < 0 { throw failure(.corrupt) }
+            if size == 0 { break }
+        }
+    }
+
+    /// The gzip trailer: CRC-32 and length (mod 2^32) of the decompressed bytes, little endian.
+    private func verifyTrailer() throws {
+        guard !trailerVerified else { return }
+        trailerVerified = true
+        guard compressedTail.count == 8 else { return }
+        let storedCRC = compressedTail[0..<4].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let storedLength = compressedTail[4..<8].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let actualCRC = UInt32(truncatingIfNeeded: crc), actualLength = UInt32(truncatingIfNeeded: decompressedLength)
+        guard storedCRC != actualCRC || storedLength != actualLength else { return }
+        throw ArchiveError(kind: .corrupt, archive: name, entry: nil, lastCompleteEntry: lastCompleteEntry ?? currentEntry,
+                           uncompressedOffset: Int64(decompressedLength), compressedOffset: compressedBytesRead,
+                           message: String(format: "the gzip trailer does not match the data (CRC-32 %08x stored, %08x read; length %u stored, %u read): the stream is corrupt, and Velero's restore would refuse it",
+                                           storedCRC, actualCRC, storedLength, actualLength))
+    }
+
     /// libarchive passes non-gzip input through unfiltered; drbook only reads gzip.
     private var hasGzipFilter: Bool {
-        (0..<archive_filter_count(archive)).contains { archive_filter_code(archive, $0) == ARCHIVE_FILTER_GZIP }
+        (0..<archive_filter_count(gzipReader)).contains { archive_filter_code(gzipReader, $0) == ARCHIVE_FILTER_GZIP }
     }
 
     private func checkGzipFilter() throws {
@@ -227,7 +344,7 @@ public final class ArchiveStreamReader {
         checkedFilter = true
         // Zero bytes are not a gzip stream either: an empty object is a broken one.
         guard !hasGzipFilter else { return }
-        throw notGzip(archive_format(archive) == ARCHIVE_FORMAT_EMPTY ? "the input is empty" : "no gzip header at the start")
+        throw notGzip(archive_format(gzipReader) == ARCHIVE_FORMAT_EMPTY ? "the input is empty" : "no gzip header at the start")
     }
 
     private func notGzip(_ reason: String) -> ArchiveError {
@@ -235,14 +352,15 @@ public final class ArchiveStreamReader {
                      compressedOffset: 0, message: reason)
     }
 
-    private func failure(_ kind: ArchiveError.Kind) -> ArchiveError {
+    private func failure(_ kind: ArchiveError.Kind, reader: OpaquePointer? = nil) -> ArchiveError {
         if let sourceError {
             if let archiveError = sourceError as? ArchiveError { return archiveError }
             return ArchiveError(kind: .source, archive: name, entry: currentEntry, lastCompleteEntry: lastCompleteEntry,
                                 uncompressedOffset: uncompressedBytesRead, compressedOffset: compressedBytesRead,
                                 message: String(describing: sourceError))
         }
-        let message = archive_error_string(archive).map { String(cString: $0) } ?? "unknown libarchive error"
+        let message = archive_error_string(reader ?? archive).map { String(cString: $0) }
+            ?? gzipStage.flatMap { archive_error_string($0) }.map { String(cString: $0) } ?? "unknown libarchive error"
         return ArchiveError(kind: kind, archive: name, entry: currentEntry, lastCompleteEntry: lastCompleteEntry,
                             uncompressedOffset: uncompressedBytesRead, compressedOffset: compressedBytesRead, message: message)
     }

@@ -143,6 +143,37 @@ struct ArchiveStreamingTests {
         #expect(error.description.contains("entry '\(named)'"))
     }
 
+    @Test("a gzip trailer whose CRC-32 or length does not match the data fails, as Velero's restore would", arguments: [0, 4])
+    func trailerMismatch(byteFromTrailerStart: Int) async throws {
+        let directory = try TemporaryDirectory()
+        let contents = try makeBackupTarball(at: directory.path("t.tar.gz"), items: 300)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: directory.path("t.tar.gz")))
+        // Untouched, it reads to the end without complaint.
+        let read = try await ArchiveStreamReader.scan(name: "t.tar.gz", format: .tarGzip, source: OneShot(whole).next) { reader in
+            var count = 0
+            while try reader.nextEntry() != nil { count += 1 }
+            return count
+        }
+        #expect(read == contents.count)
+
+        var bytes = whole
+        bytes[bytes.count - 8 + byteFromTrailerStart] ^= 0x01
+        let error = try await #require(throws: ArchiveError.self) {
+            try await ArchiveStreamReader.scan(name: "t.tar.gz", format: .tarGzip, source: OneShot(bytes).next) { reader in
+                while try reader.nextEntry() != nil {}
+            }
+        }
+        #expect(error.kind == .corrupt)
+        #expect(error.description.contains("the gzip trailer does not match the data"))
+        #expect(error.description.contains(byteFromTrailerStart == 0 ? "CRC-32" : "length"))
+        #expect(error.description.contains("Velero's restore would refuse it"))
+
+        // A single .gz (Velero's metadata objects) is checked the same way.
+        var single = try Gzip.compress(Data(String(repeating: "velero ", count: 500).utf8))
+        single[single.count - 8 + byteFromTrailerStart] ^= 0x01
+        #expect(throws: ArchiveError.self) { try ArchiveStreamReader.gunzip(name: "x.json.gz", data: single) }
+    }
+
     @Test("chunks as small as one byte are read correctly (small Data values keep their bytes inline)")
     func tinyChunks() async throws {
         let directory = try TemporaryDirectory()
