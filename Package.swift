@@ -41,9 +41,11 @@ let package = Package(
         .target(name: "DRBookVelero", dependencies: ["DRBookHTTP", "DRBookObjectStore", "DRBookArchive", "DRBookKube"]),
         // SOPS files, age-key decryption through the sops binary, secret validators.
         .target(name: "DRBookSecrets", dependencies: ["DRBookProcess", "DRBookDigest", "DRBookHTTP", "Yams"]),
+        // The alert path: Alertmanager, Prometheus and healthchecks.io clients.
+        .target(name: "DRBookAlerting", dependencies: ["DRBookHTTP", "DRBookKube", "DRBookDigest", "Yams"]),
         // The simulated cluster, store and monitors for tests and `drbook demo`.
         .target(name: "DRBookSandbox", dependencies: [
-            "DRBookKube", "DRBookVelero", "DRBookObjectStore", "DRBookArchive", "DRBookHTTP",
+            "DRBookKube", "DRBookVelero", "DRBookObjectStore", "DRBookArchive", "DRBookHTTP", "DRBookDigest",
             .product(name: "FlyingFox", package: "FlyingFox"),
         ]),
         // The runbook engine: format, loader, lint, expressions. It imports no system module.
@@ -90,6 +92,7 @@ let package = Package(
         .testTarget(name: "DRBookKubeTests", dependencies: ["DRBookKube", "DRBookTestSupport"]),
         .testTarget(name: "DRBookSecretsTests", dependencies: ["DRBookSecrets", "DRBookTestSupport"]),
         .testTarget(name: "DRBookSandboxTests", dependencies: ["DRBookSandbox", "DRBookKube", "DRBookVelero", "DRBookObjectStore", "DRBookTestSupport"]),
+        .testTarget(name: "DRBookAlertingTests", dependencies: ["DRBookAlerting", "DRBookSandbox", "DRBookKube", "DRBookTestSupport"]),
         .testTarget(name: "DRBookCLITests", dependencies: ["drbook", "DRBookArchive", "DRBookVelero", "DRBookTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

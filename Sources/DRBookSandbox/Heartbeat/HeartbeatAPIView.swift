@@ -113,7 +113,7 @@ struct HeartbeatAPIView {
     // MARK: the check object (Check.to_dict)
 
     private func object(_ state: HeartbeatCheckState, access: Access, version: Int, now: Date) -> HeartbeatCheckJSON {
-        let uniqueKey = HeartbeatSHA1.uniqueKey(uuid: state.uuid)
+        let uniqueKey = HeartbeatUniqueKey.of(uuid: state.uuid)
         let update = "\(baseURL)/api/v\(version)/checks/\(state.uuid)"
         let readWrite = access == .readWrite
         return HeartbeatCheckJSON(

@@ -26,7 +26,7 @@ actor HeartbeatStore {
     }
 
     func check(uniqueKey: String) -> HeartbeatCheckState? {
-        all().first { HeartbeatSHA1.uniqueKey(uuid: $0.uuid) == uniqueKey }
+        all().first { HeartbeatUniqueKey.of(uuid: $0.uuid) == uniqueKey }
     }
 
     func check(named name: String) -> HeartbeatCheckState? {

@@ -1,0 +1,106 @@
+import DRBookSandbox
+import DRBookTestSupport
+import Foundation
+
+/// Debian's Alertmanager and Prometheus on loopback with the platform's alert path, fast:
+/// a Watchdog rule (`vector(1)`) evaluated every second, routed to a `heartbeat` webhook
+/// receiver that pings the sandbox's simulated healthchecks monitor.
+final class AlertStack: Sendable {
+    let monitor: HeartbeatMonitor
+    let alertmanager: ServerProcess
+    let prometheus: ServerProcess
+    let directory: TemporaryDirectory
+    let pingURL: URL
+    let groupInterval = "2s"
+    let repeatInterval = "3s"
+
+    private init(monitor: HeartbeatMonitor, alertmanager: ServerProcess, prometheus: ServerProcess, directory: TemporaryDirectory, pingURL: URL) {
+        self.monitor = monitor
+        self.alertmanager = alertmanager
+        self.prometheus = prometheus
+        self.directory = directory
+        self.pingURL = pingURL
+    }
+
+    struct StackError: Error, CustomStringConvertible { var description: String }
+
+    /// - Parameter heartbeatURL: where the heartbeat receiver posts; the monitor's check by default.
+    static func start(heartbeatURL: URL? = nil) async throws -> AlertStack {
+        let install = "apt-get install -y prometheus prometheus-alertmanager (scripts/install-deps installs them)"
+        let alertmanagerBinary = try Tools.require("prometheus-alertmanager", install: install)
+        let prometheusBinary = try Tools.require("prometheus", install: install)
+        let directory = try TemporaryDirectory()
+        let monitor = try await HeartbeatMonitor.start(checks: [HeartbeatCheckConfig(name: "watchdog", timeout: 60, grace: 120, methods: "POST")])
+        let pingURL = try await { () async throws -> URL in
+            guard let url = await monitor.pingURL(for: "watchdog") else { throw StackError(description: "the heartbeat monitor has no watchdog check") }
+            return url
+        }()
+        try """
+            route:
+              receiver: slack
+              group_by: [alertname]
+              group_wait: 1s
+              group_interval: 2s
+              repeat_interval: 1h
+              routes:
+                - matchers: ['alertname="Watchdog"']
+                  receiver: heartbeat
+                  group_wait: 1s
+                  group_interval: 2s
+                  repeat_interval: 3s
+            receivers:
+              - name: slack
+              - name: heartbeat
+                webhook_configs:
+                  - url: \((heartbeatURL ?? pingURL).absoluteString)
+                    send_resolved: false
+            """.write(toFile: directory.path("alertmanager.yml"), atomically: true, encoding: .utf8)
+        let alertmanager = try await ServerProcess.start {
+            try ServerProcess.python("run_bound.py", ["/-/ready", alertmanagerBinary,
+                "--config.file=\(directory.path("alertmanager.yml"))", "--storage.path=\(directory.path("am-data"))",
+                "--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="], name: "alertmanager")
+        }
+        try """
+            groups:
+              - name: general.rules
+                rules:
+                  - alert: Watchdog
+                    expr: vector(1)
+                    labels: {severity: none}
+                    annotations: {summary: An alert that should always be firing.}
+            """.write(toFile: directory.path("rules.yml"), atomically: true, encoding: .utf8)
+        try """
+            global:
+              scrape_interval: 1s
+              evaluation_interval: 1s
+            rule_files: [\(directory.path("rules.yml"))]
+            alerting:
+              alertmanagers:
+                - static_configs:
+                    - targets: ['127.0.0.1:\(alertmanager.port)']
+            """.write(toFile: directory.path("prometheus.yml"), atomically: true, encoding: .utf8)
+        let prometheus = try await ServerProcess.start {
+            try ServerProcess.python("run_bound.py", ["/-/ready", prometheusBinary,
+                "--config.file=\(directory.path("prometheus.yml"))", "--storage.tsdb.path=\(directory.path("prom-data"))",
+                "--web.listen-address=127.0.0.1:{port}", "--rules.alert.resend-delay=1s"], name: "prometheus")
+        }
+        return AlertStack(monitor: monitor, alertmanager: alertmanager, prometheus: prometheus, directory: directory, pingURL: pingURL)
+    }
+
+    func stop() async {
+        prometheus.stop()
+        alertmanager.stop()
+        await monitor.stop()
+    }
+}
+
+/// Polls `condition` until it holds or `seconds` pass; the last value is returned either way.
+func eventually<T: Sendable>(seconds: Double = 40, _ probe: @Sendable () async throws -> T, until condition: (T) -> Bool) async throws -> T {
+    let deadline = Date().addingTimeInterval(seconds)
+    var value = try await probe()
+    while !condition(value) && Date() < deadline {
+        try await Task.sleep(for: .milliseconds(250))
+        value = try await probe()
+    }
+    return value
+}
