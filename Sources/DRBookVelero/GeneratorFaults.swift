@@ -15,6 +15,13 @@ public enum GeneratorFault: Sendable, Hashable {
     /// `velero.io/exclude-from-backup`): not in the tarball, the resource list or any
     /// PodVolumeBackup, while the pod that mounts it is backed up.
     case pvcExcludedFromBackup(pvc: String)
+    /// The PVC and its pod are in the tarball, but no PodVolumeBackup was made for it
+    /// (the pod opted out with `backup.velero.io/backup-volumes-excludes`).
+    case noPodVolumeBackup(pvc: String)
+    /// The newest backup has no `<name>.tar.gz` (its upload failed).
+    case tarballMissing
+    /// The newest backup's `velero-backup.json` is not JSON.
+    case unreadableMetadata
     /// The newest backup's `velero-backup.json` has no start, completion or creation time.
     case timestampsMissing
     /// The Kopia repository has objects but no `kopia.repository` format blob.

@@ -133,7 +133,7 @@ struct VeleroObjectPlan {
                     errors.add(namespace: namespace, "pod volume backup failed: \(message!)")
                 }
                 if faults.contains(.emptySnapshotID(pvc: pvc)) { snapshotID = "" }
-                if excluded { continue }
+                if excluded || faults.contains(.noPodVolumeBackup(pvc: pvc)) { continue }
                 if faults.contains(.zeroByteVolume(pvc: pvc)) { bytes = 0 }
                 snapshotIDs[pvc] = snapshotID
                 let pvbStart = start.addingTimeInterval(60)
@@ -198,11 +198,11 @@ struct VeleroObjectPlan {
             }
             if faults.contains(.truncatedTarball) { bytes = bytes.prefix(bytes.count * 6 / 10) }
             add(VeleroKeys.tarball(name), bytes)
-        } else {
+        } else if !faults.contains(.tarballMissing) {
             objects.append(Object(key: VeleroKeys.tarball(name), content: .file(tarballPath)))
         }
 
-        add(VeleroKeys.metadata(name), try backupJSON(name: name, uid: backupUID, phase: backupPhase, start: start,
+        add(VeleroKeys.metadata(name), faults.contains(.unreadableMetadata) ? Data("{\"apiVersion\": \"velero.io/v1\", \"kind\": \"Bac".utf8) : try backupJSON(name: name, uid: backupUID, phase: backupPhase, start: start,
                                                        completion: completion, items: items.count, errors: errors.count,
                                                        failureReason: failureReason, timestamps: !faults.contains(.timestampsMissing)))
         add(VeleroKeys.podVolumeBackups(name), try Self.gzipJSON(podVolumeBackups.isEmpty ? NSNull() : podVolumeBackups))

@@ -109,6 +109,36 @@ struct StoreVerifierTests {
         #expect(result.verdict.status == .failed)
     }
 
+    @Test("a PVC without any PodVolumeBackup has no data in the backup", arguments: Backend.allCases)
+    func noPodVolumeBackup(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.noPodVolumeBackup(pvc: lokiPVC)]))
+        let finding = try result.verdict.only(.noPodVolumeBackup)
+        #expect(finding.severity == .failure)
+        #expect(finding.object == "PVC monitoring/storage-loki-0")
+        #expect(finding.message == "PVC monitoring/storage-loki-0 has no PodVolumeBackup in backup daily-full-20260815021700: its data is not in the backup.")
+        #expect(finding.fix.contains("annotate pod loki-0 with backup.velero.io/backup-volumes"))
+        #expect(result.verdict.volumes.first { $0.persistentVolumeClaim == lokiPVC }?.status == .failed)
+    }
+
+    @Test("a backup whose tarball is missing cannot be restored", arguments: Backend.allCases)
+    func tarballMissing(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.tarballMissing]))
+        let finding = try result.verdict.only(.tarballMissing)
+        #expect(finding.object == result.store.store.display("backups/daily-full-20260815021700/daily-full-20260815021700.tar.gz"))
+        #expect(finding.message == "backup daily-full-20260815021700 has no resource tarball: nothing of it can be restored.")
+        #expect(result.verdict.status == .failed)
+    }
+
+    @Test("a velero-backup.json that is not JSON is reported, and the newest readable backup verified", arguments: Backend.allCases)
+    func unreadableMetadata(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.unreadableMetadata]))
+        let finding = try result.verdict.only(.backupMetadataUnreadable)
+        #expect(finding.severity == .warning)
+        #expect(finding.object == result.store.store.display("backups/daily-full-20260815021700/velero-backup.json"))
+        #expect(finding.message.hasPrefix("backup 'daily-full-20260815021700' cannot be used: its velero-backup.json"))
+        #expect(result.verdict.backup?.name == "daily-full-20260814021700")
+    }
+
     @Test("the JSON verdict leads with the overall status, which a failing volume turns red", arguments: Backend.allCases)
     func jsonStatus(_ backend: Backend) async throws {
         let result = try await generateAndVerify(backend, platformScenario(faults: [.zeroByteVolume(pvc: lokiPVC)]))
