@@ -39,6 +39,8 @@ public protocol BackupStore: Sendable {
     /// The object's bytes chunk by chunk, for objects of any size.
     func chunks(of key: String) async throws -> ObjectChunks
     func exists(_ key: String) async throws -> Bool
+    /// The store one level up (`velero/prod` → `velero`), nil at the bucket's or disk's root.
+    var parent: (any BackupStore)? { get }
 }
 
 /// A store drbook can write to: the generator's target (tests, sandbox, benchmarks).

@@ -14,6 +14,11 @@ public struct DirectoryBackupStore: WritableBackupStore {
 
     public var location: StoreLocation { .directory(path: root) }
 
+    public var parent: (any BackupStore)? {
+        let up = (root as NSString).deletingLastPathComponent
+        return up.isEmpty || up == root ? nil : DirectoryBackupStore(root: up)
+    }
+
     private func path(_ key: String) -> String { key.isEmpty ? root : "\(root)/\(key)" }
 
     /// Splits `a/b/c` into the directory `a/b/` and the name prefix `c`, as S3 would match it.

@@ -10,6 +10,12 @@ extension Finding {
                 fix: "move '\(folder)/' out of \(store) (or give the other data its own prefix), then check `velero backup-location get` shows Available.")
     }
 
+    static func storeAtParentPrefix(parent: String, child: String, display: String) -> Finding {
+        Finding(.warning, .storeAtParentPrefix, object: display,
+                message: "there is a Velero store one level up, at \(parent) (it has backups/): the BackupStorageLocation using that prefix sees this store's folder as one Velero does not allow, and is Unavailable.",
+                fix: "give every environment its own prefix below a common one that holds no store (e.g. velero/prod and velero/staging, never velero), and set the override (r2_prefix_velero) in each environment.")
+    }
+
     static func folderWithoutMetadata(_ folder: String, display: String) -> Finding {
         Finding(.info, .backupFolderWithoutMetadata, object: display,
                 message: "backup folder '\(folder)' has no velero-backup.json, so Velero does not consider it a backup (it may still be in progress, or its upload failed).",

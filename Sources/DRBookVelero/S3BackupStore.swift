@@ -16,6 +16,11 @@ public struct S3BackupStore: WritableBackupStore {
 
     public var location: StoreLocation { .s3(bucket: client.bucket, prefix: prefix) }
 
+    public var parent: (any BackupStore)? {
+        guard !prefix.isEmpty else { return nil }
+        return S3BackupStore(client: client, prefix: prefix.split(separator: "/").dropLast().joined(separator: "/"))
+    }
+
     private func fullKey(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix)/\(key)" }
 
     private func relative(_ key: String) -> String {

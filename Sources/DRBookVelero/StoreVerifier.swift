@@ -24,6 +24,13 @@ public struct StoreVerifier: Sendable {
         for folder in layout.strayFolders {
             verdict.findings.append(.strayTopLevelFolder(folder, store: store.location.description, display: store.display(folder + "/")))
         }
+        // A store one level up (another environment on the base prefix, or this one after
+        // its override was lost) sees this prefix as a folder Velero does not allow.
+        if let parent = store.parent, let folders = try? await parent.commonPrefixes(under: ""),
+           folders.contains(VeleroKeys.backupsPrefix) {
+            verdict.findings.append(.storeAtParentPrefix(parent: parent.location.description, child: store.location.description,
+                                                          display: parent.display(VeleroKeys.backupsPrefix)))
+        }
         let listing = try await reader.listBackups()
         for folder in listing.foldersWithoutMetadata {
             verdict.findings.append(.folderWithoutMetadata(folder, display: store.display(VeleroKeys.backupFolder(folder))))

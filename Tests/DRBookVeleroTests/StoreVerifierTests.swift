@@ -109,6 +109,21 @@ struct StoreVerifierTests {
         #expect(result.verdict.status == .failed)
     }
 
+    @Test("a Velero store one level up (the base prefix) is reported: its location sees this prefix as a stray folder", arguments: Backend.allCases)
+    func storeAtParent(_ backend: Backend) async throws {
+        let store = try await TestStore.make(backend)
+        _ = try await VeleroStoreGenerator(scenario: platformScenario()).write(to: store.store)
+        let parent = try #require(store.store.parent as? any WritableBackupStore)
+        try await parent.write("backups/daily-full-20260101021700/velero-backup.json", data: Data("{}".utf8))
+        let verdict = try await StoreVerifier(store: store.store).verify(namespace: "monitoring", rpo: dayRPO,
+                                                                         expectedPVCs: platformScenario().pvcGlobs, now: referenceNow)
+        let finding = try verdict.only(.storeAtParentPrefix)
+        #expect(finding.severity == .warning)
+        #expect(finding.object == parent.display("backups/"))
+        #expect(finding.message.contains("sees this store's folder as one Velero does not allow"))
+        #expect(finding.fix.contains("never velero"))
+    }
+
     @Test("a PVC without any PodVolumeBackup has no data in the backup", arguments: Backend.allCases)
     func noPodVolumeBackup(_ backend: Backend) async throws {
         let result = try await generateAndVerify(backend, platformScenario(faults: [.noPodVolumeBackup(pvc: lokiPVC)]))
