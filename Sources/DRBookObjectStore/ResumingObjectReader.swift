@@ -67,7 +67,16 @@ public final class ResumingObjectReader: @unchecked Sendable {
             reopened.body.cancel()
             throw error
         }
-        lock.withLock { body = reopened.body }
+        // A cancel that came while reopening must not be undone by the new body.
+        let stillWanted = lock.withLock { () -> Bool in
+            guard !cancelled else { return false }
+            body = reopened.body
+            return true
+        }
+        if !stillWanted {
+            reopened.body.cancel()
+            throw error
+        }
     }
 
     /// Waits on this (non-cooperative) thread for async work.
