@@ -39,7 +39,6 @@ struct VeleroLatestBackupAction: Action {
         let veleroNamespace = try inputs.requiredString("veleroNamespace")
         let namespace = try inputs.requiredString("namespace")
         let schedule = inputs.string("schedule")
-        let store = try await StoreInputs.open(inputs, context, environment: environment)
         var backups: [Backup]
         var source = "api"
         do {
@@ -47,7 +46,10 @@ struct VeleroLatestBackupAction: Action {
             backups = try await client.list(Backup.self, namespace: veleroNamespace,
                                             labelSelector: schedule.map { "\(Backup.scheduleLabel)=\($0)" }).items
         } catch {
-            guard let store, Self.clusterDidNotAnswer(error) else { throw ActionError.kube(error, doing: "listing backups") }
+            // The store is opened (and its credentials decrypted) only when it is needed.
+            guard Self.clusterDidNotAnswer(error), let store = try await StoreInputs.open(inputs, context, environment: environment) else {
+                throw ActionError.kube(error, doing: "listing backups")
+            }
             context.log("the cluster did not answer (\(Self.reason(error))); reading the backups from \(store.location) instead")
             do {
                 backups = try await StoreReader(store: store).listBackups().backups.map(\.backup)
