@@ -94,6 +94,18 @@ final class AlertStack: Sendable {
     }
 }
 
+/// Runs `body` with a started stack and stops it afterwards, whether `body` passed or threw.
+func withAlertStack(heartbeatURL: URL? = nil, _ body: (AlertStack) async throws -> Void) async throws {
+    let stack = try await AlertStack.start(heartbeatURL: heartbeatURL)
+    do {
+        try await body(stack)
+    } catch {
+        await stack.stop()
+        throw error
+    }
+    await stack.stop()
+}
+
 /// Polls `condition` until it holds or `seconds` pass; the last value is returned either way.
 func eventually<T: Sendable>(seconds: Double = 40, _ probe: @Sendable () async throws -> T, until condition: (T) -> Bool) async throws -> T {
     let deadline = Date().addingTimeInterval(seconds)

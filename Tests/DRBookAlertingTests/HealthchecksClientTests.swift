@@ -26,7 +26,16 @@ struct HealthchecksClientTests {
     @Test("a read-only key finds the check by unique_key, cannot read pings, and a wrong key is told apart")
     func keys() async throws {
         let monitor = try await HeartbeatMonitor.start(checks: [HeartbeatCheckConfig(name: "watchdog", timeout: 300, grace: 600)])
-        defer { Task { await monitor.stop() } }
+        do {
+            try await checkKeys(monitor)
+        } catch {
+            await monitor.stop()
+            throw error
+        }
+        await monitor.stop()
+    }
+
+    func checkKeys(_ monitor: HeartbeatMonitor) async throws {
         let url = try #require(await monitor.pingURL(for: "watchdog"))
         let pingURL = try #require(HealthchecksPingURL(url.absoluteString))
 

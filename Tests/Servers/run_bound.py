@@ -23,13 +23,21 @@ def free_port():
 
 
 def stop(*_):
-    if child and child.poll() is None:
-        child.terminate()
+    # Killed outright: these are throwaway test servers, and a graceful wait here would
+    # race the test process's own SIGKILL of this wrapper (the child then outlives both).
+    if child:
         try:
-            child.wait(5)
-        except subprocess.TimeoutExpired:
             child.kill()
+        except OSError:
+            pass
     os._exit(0)
+
+
+def die_with_parent():
+    """In the child before exec: the kernel kills it when this wrapper goes away, however."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def ready(port, path):
@@ -51,7 +59,8 @@ def main():
     for _ in range(5):
         port = free_port()
         child = subprocess.Popen([binary] + [a.replace("{port}", str(port)) for a in arguments],
-                                 stdin=subprocess.DEVNULL, stdout=sys.stderr, stderr=sys.stderr)
+                                 stdin=subprocess.DEVNULL, stdout=sys.stderr, stderr=sys.stderr,
+                                 preexec_fn=die_with_parent)
         exit_with_parent_and_child(child)
         deadline = time.time() + 60
         while time.time() < deadline and child.poll() is None and not ready(port, ready_path):
