@@ -3,39 +3,6 @@ import DRBookTestSupport
 import Foundation
 import Testing
 
-/// Runs the built `drbook` binary (beside the test bundle) and captures its output.
-struct CLIResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    var all: String { stdout + stderr }
-}
-
-func drbook(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        .appendingPathComponent("drbook")
-    let directory = FileManager.default.fileExists(atPath: binary.path) ? binary
-        : Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("drbook")
-    let process = Process()
-    process.executableURL = directory
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    env["AWS_ACCESS_KEY_ID"] = nil
-    env["AWS_SECRET_ACCESS_KEY"] = nil
-    for (key, value) in environment { env[key] = value }
-    process.environment = env
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    Tools.waitForExit(process, seconds: 120)
-    return CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                     stderr: String(decoding: stderr, as: UTF8.self))
-}
-
 func writeSampleTarball(_ path: String) throws {
     let writer = try TarGzWriter(path: path)
     try writer.addFile("metadata/version", contents: Data("1\n".utf8))
@@ -46,23 +13,23 @@ func writeSampleTarball(_ path: String) throws {
     try writer.finish()
 }
 
-@Suite("drbook command line: version, help, exit codes, archive list")
+@Suite("drbook command line: version, help, exit codes, archive list", .offPoolOneAtATime)
 struct ArchiveListCLITests {
     @Test("--version prints the version and --help lists only working commands")
-    func versionAndHelp() throws {
-        let version = try drbook(["--version"])
+    func versionAndHelp() async throws {
+        let version = try await drbook(["--version"])
         #expect(version.status == 0)
         #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
-        let help = try drbook(["--help"])
+        let help = try await drbook(["--help"])
         #expect(help.status == 0)
         #expect(help.stdout.contains("archive"))
     }
 
     @Test("archive list reads a local tarball and filters entries")
-    func listLocalFile() throws {
+    func listLocalFile() async throws {
         let directory = try TemporaryDirectory()
         try writeSampleTarball(directory.path("b.tar.gz"))
-        let result = try drbook(["archive", "list", directory.path("b.tar.gz"), "--match", "persistentvolumeclaims"])
+        let result = try await drbook(["archive", "list", directory.path("b.tar.gz"), "--match", "persistentvolumeclaims"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("resources/persistentvolumeclaims/namespaces/monitoring/prometheus-db-0.json"))
         #expect(!result.stdout.contains("resources/pods/"))
@@ -77,8 +44,8 @@ struct ArchiveListCLITests {
         let client = try await s3.client()
         try await client.put("velero/backups/b/b.tar.gz", body: .file(path: directory.path("b.tar.gz")))
         let credentials = ["AWS_ACCESS_KEY_ID": s3.credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": s3.credentials.secretAccessKey]
-        let result = try drbook(["archive", "list", "s3://\(client.bucket)/velero/backups/b/b.tar.gz", "--endpoint", s3.proxy.baseURL.absoluteString],
-                                environment: credentials)
+        let result = try await drbook(["archive", "list", "s3://\(client.bucket)/velero/backups/b/b.tar.gz", "--endpoint", s3.proxy.baseURL.absoluteString],
+                                      environment: credentials)
         #expect(result.status == 0)
         #expect(result.stdout.contains("7 of 7 entries shown"))
         #expect(!result.all.contains(s3.credentials.secretAccessKey))
@@ -89,8 +56,8 @@ struct ArchiveListCLITests {
         let s3 = try await TestServers.shared.signedS3()
         let client = try await s3.client()
         let secret = "WRONG-\(UUID().uuidString)"
-        let result = try drbook(["archive", "list", "s3://\(client.bucket)/x.tar.gz", "--endpoint", s3.proxy.baseURL.absoluteString],
-                                environment: ["AWS_ACCESS_KEY_ID": s3.credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": secret])
+        let result = try await drbook(["archive", "list", "s3://\(client.bucket)/x.tar.gz", "--endpoint", s3.proxy.baseURL.absoluteString],
+                                      environment: ["AWS_ACCESS_KEY_ID": s3.credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": secret])
         #expect(result.status == 1)
         #expect(result.stderr.contains("SignatureDoesNotMatch"))
         #expect(!result.all.contains(secret))
@@ -105,19 +72,19 @@ struct ArchiveListCLITests {
         (["archive", "list", "s3://b/k", "--endpoint", "ftp://x"], "is not an http(s) URL"),
         (["archive", "list", "s3://b/k", "--endpoint", "http://127.0.0.1:1"], "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
     ])
-    func badInput(arguments: [String], message: String) throws {
-        let result = try drbook(arguments)
+    func badInput(arguments: [String], message: String) async throws {
+        let result = try await drbook(arguments)
         #expect(result.status == 2)
         #expect(result.stderr.contains(message))
     }
 
     @Test("a corrupt tarball fails with exit 1 naming the archive")
-    func corruptTarball() throws {
+    func corruptTarball() async throws {
         let directory = try TemporaryDirectory()
         try writeSampleTarball(directory.path("b.tar.gz"))
         let bytes = try Data(contentsOf: URL(fileURLWithPath: directory.path("b.tar.gz")))
         try bytes.prefix(bytes.count - 20).write(to: URL(fileURLWithPath: directory.path("cut.tar.gz")))
-        let result = try drbook(["archive", "list", directory.path("cut.tar.gz")])
+        let result = try await drbook(["archive", "list", directory.path("cut.tar.gz")])
         #expect(result.status == 1)
         #expect(result.stderr.contains("cut.tar.gz: corrupt or truncated archive"))
     }

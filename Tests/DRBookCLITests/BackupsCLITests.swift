@@ -14,7 +14,7 @@ func generatedStore(faults: [GeneratorFault] = []) async throws -> (TemporaryDir
     return (directory, "file://\(root)", scenario)
 }
 
-@Suite("drbook backups: list and verify from the command line")
+@Suite("drbook backups: list and verify from the command line", .offPoolOneAtATime)
 struct BackupsCLITests {
     @Test("verify passes on a healthy store and shows the backup, every volume and the next command")
     func verifyHealthy() async throws {
@@ -22,7 +22,7 @@ struct BackupsCLITests {
         _ = directory
         let arguments = ["backups", "verify", "--store", store, "--namespace", scenario.namespace, "--rpo", "24h"]
             + scenario.pvcGlobs.flatMap { ["--expect-pvc", $0] }
-        let result = try drbook(arguments)
+        let result = try await drbook(arguments)
         #expect(result.status == 0, "\(result.all)")
         #expect(result.stdout.contains("Verdict:    PASSED"))
         for pvc in scenario.pvcNames { #expect(result.stdout.contains(pvc)) }
@@ -34,7 +34,7 @@ struct BackupsCLITests {
         let pvc = StoreScenario.platform(now: Date()).pvcNames[0]
         let (directory, store, scenario) = try await generatedStore(faults: [.emptySnapshotID(pvc: pvc)])
         _ = directory
-        let result = try drbook(["backups", "verify", "--store", store, "--namespace", scenario.namespace])
+        let result = try await drbook(["backups", "verify", "--store", store, "--namespace", scenario.namespace])
         #expect(result.status == 1)
         #expect(result.stdout.contains("Verdict:    FAILED"))
         #expect(result.stdout.contains("[failure]"))
@@ -46,7 +46,7 @@ struct BackupsCLITests {
     func verifyJSON() async throws {
         let (directory, store, scenario) = try await generatedStore()
         _ = directory
-        let result = try drbook(["backups", "verify", "--store", store, "--namespace", scenario.namespace, "-o", "json"])
+        let result = try await drbook(["backups", "verify", "--store", store, "--namespace", scenario.namespace, "-o", "json"])
         #expect(result.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["namespace"] as? String == scenario.namespace)
@@ -57,7 +57,7 @@ struct BackupsCLITests {
     func list() async throws {
         let (directory, store, _) = try await generatedStore()
         _ = directory
-        let result = try drbook(["backups", "list", "--store", store])
+        let result = try await drbook(["backups", "list", "--store", store])
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.first?.hasPrefix("NAME") == true)
@@ -70,8 +70,8 @@ struct BackupsCLITests {
         (["backups", "verify", "--store", "file:///tmp", "--namespace", "monitoring", "--rpo", "soon"], "is not a duration"),
         (["backups", "list", "--store", "s3://bucket/velero/prod"], "endpoint"),
     ])
-    func badInput(arguments: [String], message: String) throws {
-        let result = try drbook(arguments)
+    func badInput(arguments: [String], message: String) async throws {
+        let result = try await drbook(arguments)
         #expect(result.status == 2, "\(result.all)")
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }

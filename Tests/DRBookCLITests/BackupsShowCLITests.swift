@@ -13,14 +13,9 @@ private func storeInBucket(faults: [GeneratorFault] = []) async throws -> (Signe
     return (s3, "s3://\(client.bucket)/velero/prod", generated)
 }
 
-/// Runs the binary off the cooperative pool, so waiting for it never holds up other tests.
-private func drbookOffPool(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLIResult {
-    try await offPool { try drbook(arguments, environment: environment) }
-}
-
 /// The newest backup's name, as `backups list -o json` gives it.
 private func newestBackup(_ store: String) async throws -> String {
-    let listing = try await drbookOffPool(["backups", "list", "--store", store, "-o", "json"])
+    let listing = try await drbook(["backups", "list", "--store", store, "-o", "json"])
     let object = try #require(try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [String: Any], "\(listing.all)")
     return try #require((object["backups"] as? [[String: Any]])?.first?["name"] as? String)
 }
@@ -33,14 +28,14 @@ private func isolated(_ directory: TemporaryDirectory, _ extra: [String: String]
     return environment
 }
 
-@Suite("drbook backups show, and store credentials from a profile or a SOPS file", .timeLimit(.minutes(5)))
+@Suite("drbook backups show, and store credentials from a profile or a SOPS file", .timeLimit(.minutes(5)), .offPoolOneAtATime)
 struct BackupsShowCLITests {
     @Test("show prints the metadata, resource counts, every pod volume, the messages and the files, and exits 0")
     func showText() async throws {
         let (directory, store, scenario) = try await generatedStore(faults: [.partiallyFailed(errorsInNamespace: false)])
         _ = directory
         let name = try await newestBackup(store)
-        let result = try await drbookOffPool(["backups", "show", name, "--store", store])
+        let result = try await drbook(["backups", "show", name, "--store", store])
         #expect(result.status == 0, "\(result.all)")
         for line in ["Phase:              PartiallyFailed", "Errors:             1", "Schedule:           daily-full",
                      "Storage location:   default", "excluded: kube-system, velero", "Format version:     1.1.0",
@@ -58,7 +53,7 @@ struct BackupsShowCLITests {
         let (directory, store, scenario) = try await generatedStore(faults: [.emptySnapshotID(pvc: pvc)])
         _ = directory
         let name = try await newestBackup(store)
-        let result = try await drbookOffPool(["backups", "show", name, "--store", store, "--namespace", scenario.namespace])
+        let result = try await drbook(["backups", "show", name, "--store", store, "--namespace", scenario.namespace])
         #expect(result.status == 1, "\(result.all)")
         #expect(result.stdout.contains("MISSING"))
         #expect(result.stdout.contains("Verdict:    FAILED — namespace \(scenario.namespace)"))
@@ -71,7 +66,7 @@ struct BackupsShowCLITests {
         let (directory, store, scenario) = try await generatedStore()
         _ = directory
         let name = try await newestBackup(store)
-        let result = try await drbookOffPool(["backups", "show", name, "--store", store, "--namespace", scenario.namespace, "-o", "json"])
+        let result = try await drbook(["backups", "show", name, "--store", store, "--namespace", scenario.namespace, "-o", "json"])
         #expect(result.status == 0, "\(result.all)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["name"] as? String == name)
@@ -85,7 +80,7 @@ struct BackupsShowCLITests {
     func showMissing() async throws {
         let (directory, store, _) = try await generatedStore()
         _ = directory
-        let result = try await drbookOffPool(["backups", "show", "daily-full", "--store", store])
+        let result = try await drbook(["backups", "show", "daily-full", "--store", store])
         #expect(result.status == 2, "\(result.all)")
         #expect(result.stderr.contains("no backup named 'daily-full'"))
         #expect(result.stderr.contains("the nearest names are daily-full-"))
@@ -108,14 +103,14 @@ struct BackupsShowCLITests {
         let environment = isolated(directory, ["AWS_SHARED_CREDENTIALS_FILE": directory.path("credentials")])
         let endpoint = ["--endpoint", s3.proxy.baseURL.absoluteString]
 
-        let shown = try await drbookOffPool(["backups", "show", generated.newest, "--store", store, "--profile", "velero-r2", "--namespace", "monitoring"] + endpoint,
-                               environment: environment)
+        let shown = try await drbook(["backups", "show", generated.newest, "--store", store, "--profile", "velero-r2", "--namespace", "monitoring"] + endpoint,
+                                     environment: environment)
         #expect(shown.status == 0, "\(shown.all)")
         #expect(shown.stdout.contains("Verdict:    PASSED"))
-        let viaVariable = try await drbookOffPool(["backups", "list", "--store", store] + endpoint, environment: environment.merging(["AWS_PROFILE": "velero-r2"]) { $1 })
+        let viaVariable = try await drbook(["backups", "list", "--store", store] + endpoint, environment: environment.merging(["AWS_PROFILE": "velero-r2"]) { $1 })
         #expect(viaVariable.status == 0, "\(viaVariable.all)")
         #expect(viaVariable.stdout.contains(generated.newest))
-        let unknown = try await drbookOffPool(["backups", "list", "--store", store, "--profile", "prod"] + endpoint, environment: environment)
+        let unknown = try await drbook(["backups", "list", "--store", store, "--profile", "prod"] + endpoint, environment: environment)
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("has no profile [prod]; its profiles are [default], [velero-r2]"), "\(unknown.stderr)")
         for result in [shown, viaVariable, unknown] { #expect(!result.all.contains(s3.credentials.secretAccessKey)) }
@@ -126,8 +121,8 @@ struct BackupsShowCLITests {
         let directory = try TemporaryDirectory()
         let secret = "S-\(UUID().uuidString)"
         try Data("[default]\naws_access_key_id = AK\n\(secret)\n".utf8).write(to: URL(fileURLWithPath: directory.path("credentials")))
-        let result = try await drbookOffPool(["backups", "list", "--store", "s3://bucket/velero/prod", "--endpoint", "http://127.0.0.1:1"],
-                                environment: isolated(directory, ["AWS_SHARED_CREDENTIALS_FILE": directory.path("credentials")]))
+        let result = try await drbook(["backups", "list", "--store", "s3://bucket/velero/prod", "--endpoint", "http://127.0.0.1:1"],
+                                      environment: isolated(directory, ["AWS_SHARED_CREDENTIALS_FILE": directory.path("credentials")]))
         #expect(result.status == 2)
         #expect(result.stderr.contains("\(directory.path("credentials")):3: the AWS shared-credentials file"), "\(result.stderr)")
         #expect(!result.all.contains(secret))
@@ -152,18 +147,18 @@ struct BackupsShowCLITests {
         let environment = isolated(directory, ["SOPS_AGE_KEY_FILE": key.path])
         let endpoint = ["--endpoint", s3.proxy.baseURL.absoluteString]
 
-        let result = try await drbookOffPool(["backups", "verify", "--store", store, "--namespace", "monitoring", "--credentials-from-sops", file] + endpoint,
-                                environment: environment)
+        let result = try await drbook(["backups", "verify", "--store", store, "--namespace", "monitoring", "--credentials-from-sops", file] + endpoint,
+                                      environment: environment)
         #expect(result.status == 0, "\(result.all)")
         #expect(result.stdout.contains(generated.newest))
-        let customPath = try await drbookOffPool(["backups", "list", "--store", store, "--credentials-from-sops", file,
-                                     "--sops-secret-access-key", "stringData.other_secret_key"] + endpoint, environment: environment)
+        let customPath = try await drbook(["backups", "list", "--store", store, "--credentials-from-sops", file,
+                                           "--sops-secret-access-key", "stringData.other_secret_key"] + endpoint, environment: environment)
         #expect(customPath.status == 0, "\(customPath.all)")
-        let missingKey = try await drbookOffPool(["backups", "list", "--store", store, "--credentials-from-sops", file,
-                                     "--sops-access-key-id", "stringData.nope"] + endpoint, environment: environment)
+        let missingKey = try await drbook(["backups", "list", "--store", store, "--credentials-from-sops", file,
+                                           "--sops-access-key-id", "stringData.nope"] + endpoint, environment: environment)
         #expect(missingKey.status == 2)
         #expect(missingKey.stderr.contains("stringData.nope"), "\(missingKey.stderr)")
-        let noKey = try await drbookOffPool(["backups", "list", "--store", store, "--credentials-from-sops", file] + endpoint, environment: isolated(directory))
+        let noKey = try await drbook(["backups", "list", "--store", store, "--credentials-from-sops", file] + endpoint, environment: isolated(directory))
         #expect(noKey.status == 2)
         #expect(noKey.stderr.contains(file), "\(noKey.stderr)")
         for output in [result, customPath, missingKey, noKey] { #expect(!output.all.contains(s3.credentials.secretAccessKey)) }

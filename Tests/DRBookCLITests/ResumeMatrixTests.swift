@@ -57,9 +57,9 @@ final class CountedRun: @unchecked Sendable {
     func release(_ id: String, _ point: String) { try? FileManager.default.removeItem(atPath: directory.path("hold-\(id)-\(point)")) }
 
     /// Waits until the step's script reached `point`; returns its pid (its process group: exec starts each program in one of its own).
-    func reached(_ id: String, _ point: String, by running: RunningDrbook) throws -> Int32 {
+    func reached(_ id: String, _ point: String, by running: RunningDrbook) async throws -> Int32 {
         let marker = directory.path("at-\(id)-\(point)")
-        try waitUntil("step \(id) to reach \(point) its side effect; drbook said:\n\(running.output)") {
+        try await waitUntil("step \(id) to reach \(point) its side effect; drbook said:\n\(running.output)") {
             FileManager.default.fileExists(atPath: marker) || !running.process.isRunning
         }
         let text = try String(contentsOfFile: marker, encoding: .utf8)
@@ -69,9 +69,9 @@ final class CountedRun: @unchecked Sendable {
 
     /// SIGKILL for drbook, and for the step's program, which lives on in its own process group
     /// (a real crash would leave it running too; here it must not finish its work later).
-    func killBoth(_ running: RunningDrbook, step group: Int32?) throws {
+    func killBoth(_ running: RunningDrbook, step group: Int32?) async throws {
         running.killHard()
-        let status = try running.waitForExit()
+        let status = try await running.waitForExit()
         #expect(running.process.terminationReason == .uncaughtSignal && status == SIGKILL, "drbook was not killed: \(running.output)")
         if let group { kill(-group, SIGKILL) }
     }
@@ -98,37 +98,37 @@ final class CountedRun: @unchecked Sendable {
     }
 
     /// Resumes until the run passes, answering for the unfinished step as the test knows it happened; asserts the whole story.
-    func resumeToTheEnd(unfinished answer: String?) throws {
+    func resumeToTheEnd(unfinished answer: String?) async throws {
         let id = try runID
         if let answer {
             // Unattended and unanswered, a resume must refuse to guess, touching nothing.
             let before = effects
-            let refused = try RunningDrbook.run(arguments(["resume", id, "--yes"]), in: root)
-            #expect(refused.status == 3, "\(refused.output)")
-            #expect(refused.output.contains("--skip-unfinished") && refused.output.contains("--rerun-unfinished"), "\(refused.output)")
+            let refused = try await drbook(arguments(["resume", id, "--yes"]))
+            #expect(refused.status == 3, "\(refused.all)")
+            #expect(refused.all.contains("--skip-unfinished") && refused.all.contains("--rerun-unfinished"), "\(refused.all)")
             #expect(effects == before)
-            let resumed = try RunningDrbook.run(arguments(["resume", id, "--yes", answer]), in: root)
-            #expect(resumed.status == 0, "\(resumed.output)")
+            let resumed = try await drbook(arguments(["resume", id, "--yes", answer]))
+            #expect(resumed.status == 0, "\(resumed.all)")
         } else {
-            let resumed = try RunningDrbook.run(arguments(["resume", id, "--yes"]), in: root)
-            #expect(resumed.status == 0, "\(resumed.output)")
+            let resumed = try await drbook(arguments(["resume", id, "--yes"]))
+            #expect(resumed.status == 0, "\(resumed.all)")
         }
         #expect(effects.sorted() == Self.steps, "each side effect exactly once")
         #expect(try lastVerdict == "passed")
     }
 }
 
-@Suite("SIGKILL at every point of a run, then resume: every side effect exactly once")
+@Suite("SIGKILL at every point of a run, then resume: every side effect exactly once", .offPoolOneAtATime)
 struct ResumeMatrixTests {
     @Test("killed at the boundary before each step (waiting at its confirmation on a terminal), resume finishes the rest", arguments: CountedRun.steps)
-    func killedAtBoundary(step: String) throws {
+    func killedAtBoundary(step: String) async throws {
         let run = try CountedRun()
         let terminal = try PseudoTerminal()
-        let running = try RunningDrbook(run.arguments(["run", "counted"]), terminal: terminal, in: run.root)
+        let running = try await RunningDrbook.start(run.arguments(["run", "counted"]), terminal: terminal, in: run.root)
         let target = CountedRun.steps.firstIndex(of: step)!
         // Confirm each step before the target as its prompt appears; the target's prompt is the boundary.
         for index in 0...target {
-            try waitUntil("confirmation prompt \(index + 1) on the terminal:\n\(terminal.transcript)") {
+            try await waitUntil("confirmation prompt \(index + 1) on the terminal:\n\(terminal.transcript)") {
                 terminal.transcript.components(separatedBy: "Type 'yes' to run it").count - 1 > index || !running.process.isRunning
             }
             guard index < target else { break }
@@ -136,62 +136,62 @@ struct ResumeMatrixTests {
             terminal.type("yes\n")
         }
         #expect(terminal.transcript.contains("step '\(step)' (Change \(step.uppercased())) uses exec"))
-        try run.killBoth(running, step: nil)
+        try await run.killBoth(running, step: nil)
         #expect(run.effects == Array(CountedRun.steps[..<target]))
         // At the boundary: the previous step ended, the target never started.
         let types = try run.journal().compactMap { $0["stepID"] as? String == step ? $0["type"] as? String : nil }
         #expect(!types.contains("step-start"))
-        try run.resumeToTheEnd(unfinished: nil)
+        try await run.resumeToTheEnd(unfinished: nil)
     }
 
     @Test("killed in the middle of each step, before or after its side effect; resume is told which, and finishes", arguments: CountedRun.steps, ["before", "after"])
-    func killedMidStep(step: String, point: String) throws {
+    func killedMidStep(step: String, point: String) async throws {
         let run = try CountedRun()
         run.hold(step, point)
-        let running = try RunningDrbook(run.arguments(["run", "counted", "--yes"]), in: run.root)
-        let group = try run.reached(step, point, by: running)
-        try run.killBoth(running, step: group)
+        let running = try await RunningDrbook.start(run.arguments(["run", "counted", "--yes"]), in: run.root)
+        let group = try await run.reached(step, point, by: running)
+        try await run.killBoth(running, step: group)
         run.release(step, point)
         let target = CountedRun.steps.firstIndex(of: step)!
         #expect(run.effects == Array(CountedRun.steps[..<(point == "after" ? target + 1 : target)]))
         // The side effect happened after the point "after": the step completed, skip it; before, it did not: run it again.
-        try run.resumeToTheEnd(unfinished: point == "after" ? "--skip-unfinished" : "--rerun-unfinished")
+        try await run.resumeToTheEnd(unfinished: point == "after" ? "--skip-unfinished" : "--rerun-unfinished")
     }
 
     @Test("a resume killed in the middle of a step is itself resumed")
-    func killedDuringResume() throws {
+    func killedDuringResume() async throws {
         let run = try CountedRun()
         run.hold("b", "after")
-        let first = try RunningDrbook(run.arguments(["run", "counted", "--yes"]), in: run.root)
-        try run.killBoth(first, step: try run.reached("b", "after", by: first))
+        let first = try await RunningDrbook.start(run.arguments(["run", "counted", "--yes"]), in: run.root)
+        try await run.killBoth(first, step: try await run.reached("b", "after", by: first))
         run.release("b", "after")
         run.hold("c", "before")
         let id = try run.runID
-        let resume = try RunningDrbook(run.arguments(["resume", id, "--yes", "--skip-unfinished"]), in: run.root)
-        try run.killBoth(resume, step: try run.reached("c", "before", by: resume))
+        let resume = try await RunningDrbook.start(run.arguments(["resume", id, "--yes", "--skip-unfinished"]), in: run.root)
+        try await run.killBoth(resume, step: try await run.reached("c", "before", by: resume))
         run.release("c", "before")
         #expect(run.effects == ["a", "b"])
-        try run.resumeToTheEnd(unfinished: "--rerun-unfinished")
+        try await run.resumeToTheEnd(unfinished: "--rerun-unfinished")
         let decisions = try run.journal().filter { $0["type"] as? String == "decision" && $0["answer"] as? String != "confirmed" }
         #expect(decisions.map { "\($0["stepID"]!) \($0["answer"]!) \($0["by"]!)" }
             == ["b done skipUnfinished", "c unanswered nobody", "c rerun rerunUnfinished"])
     }
 
     @Test("on a terminal, resume says which step, what it touches and when it started, and takes the operator's 'skip'")
-    func operatorAnswersOnTerminal() throws {
+    func operatorAnswersOnTerminal() async throws {
         let run = try CountedRun()
         run.hold("b", "after")
-        let first = try RunningDrbook(run.arguments(["run", "counted", "--yes"]), in: run.root)
-        try run.killBoth(first, step: try run.reached("b", "after", by: first))
+        let first = try await RunningDrbook.start(run.arguments(["run", "counted", "--yes"]), in: run.root)
+        try await run.killBoth(first, step: try await run.reached("b", "after", by: first))
         run.release("b", "after")
         let terminal = try PseudoTerminal()
-        let resume = try RunningDrbook(run.arguments(["resume", try run.runID, "--yes"]), terminal: terminal, in: run.root)
-        try waitUntil("the question about step b:\n\(terminal.transcript)") { terminal.transcript.contains("'skip'") || !resume.process.isRunning }
+        let resume = try await RunningDrbook.start(run.arguments(["resume", try run.runID, "--yes"]), terminal: terminal, in: run.root)
+        try await waitUntil("the question about step b:\n\(terminal.transcript)") { terminal.transcript.contains("'skip'") || !resume.process.isRunning }
         let started = try #require(try run.journal().last { $0["type"] as? String == "step-start" && $0["stepID"] as? String == "b" }?["time"] as? String)
         #expect(terminal.transcript.contains("step 'b' (Change B) started at \(started) before the run stopped but never finished"))
         #expect(terminal.transcript.contains("sh \(run.directory.path("step.sh")) b"))
         terminal.type("skip\n")
-        #expect(try resume.waitForExit() == 0, "\(terminal.transcript)")
+        #expect(try await resume.waitForExit() == 0, "\(terminal.transcript)")
         #expect(run.effects == ["a", "b", "c", "d"])
         let decision = try #require(try run.journal().last { $0["type"] as? String == "decision" && $0["stepID"] as? String == "b" })
         #expect(decision["answer"] as? String == "done")
@@ -199,23 +199,23 @@ struct ResumeMatrixTests {
     }
 
     @Test("a second process cannot drive a run that is in progress; it names the holder, and the lock of a killed run is taken over")
-    func lockAgainstTwoProcesses() throws {
+    func lockAgainstTwoProcesses() async throws {
         let run = try CountedRun()
         run.hold("a", "before")
-        let first = try RunningDrbook(run.arguments(["run", "counted", "--yes"]), in: run.root)
-        let group = try run.reached("a", "before", by: first)
+        let first = try await RunningDrbook.start(run.arguments(["run", "counted", "--yes"]), in: run.root)
+        let group = try await run.reached("a", "before", by: first)
         let id = try run.runID
-        let second = try RunningDrbook.run(run.arguments(["resume", id, "--yes", "--rerun-unfinished"]), in: run.root)
-        #expect(second.status == 2, "\(second.output)")
-        #expect(second.output.contains("run \(id) is in use: drbook run (pid \(first.pid) on \(ProcessInfo.processInfo.hostName)"), "\(second.output)")
-        #expect(second.output.contains("has held it since"))
+        let second = try await drbook(run.arguments(["resume", id, "--yes", "--rerun-unfinished"]))
+        #expect(second.status == 2, "\(second.all)")
+        #expect(second.all.contains("run \(id) is in use: drbook run (pid \(first.pid) on \(ProcessInfo.processInfo.hostName)"), "\(second.all)")
+        #expect(second.all.contains("has held it since"))
         #expect(run.effects.isEmpty)
-        let listed = try RunningDrbook.run(["runs", "--runs-dir", run.runs], in: run.root)
-        #expect(listed.output.contains("running: drbook run, pid \(first.pid)"), "\(listed.output)")
-        try run.killBoth(first, step: group)
-        let crashed = try RunningDrbook.run(["runs", "--runs-dir", run.runs], in: run.root)
-        #expect(crashed.output.contains("crashed or killed (resumable)"), "\(crashed.output)")
+        let listed = try await drbook(["runs", "--runs-dir", run.runs])
+        #expect(listed.all.contains("running: drbook run, pid \(first.pid)"), "\(listed.all)")
+        try await run.killBoth(first, step: group)
+        let crashed = try await drbook(["runs", "--runs-dir", run.runs])
+        #expect(crashed.all.contains("crashed or killed (resumable)"), "\(crashed.all)")
         run.release("a", "before")
-        try run.resumeToTheEnd(unfinished: "--rerun-unfinished")
+        try await run.resumeToTheEnd(unfinished: "--rerun-unfinished")
     }
 }

@@ -6,29 +6,29 @@ import Testing
 /// The repository's root, found from this file's path.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-@Suite("drbook runbooks: lint, show, run, runs, and the generated action reference")
+@Suite("drbook runbooks: lint, show, run, runs, and the generated action reference", .offPoolOneAtATime)
 struct RunbookCLITests {
     var workspaceArguments: [String] {
         ["--runbooks", repositoryRoot.appendingPathComponent("runbooks").path, "--docs", repositoryRoot.appendingPathComponent("docs").path]
     }
 
     @Test("docs/actions.md is what `drbook actions --markdown` generates from the registry")
-    func actionReferenceIsCurrent() throws {
-        let generated = try drbook(["actions", "--markdown"])
+    func actionReferenceIsCurrent() async throws {
+        let generated = try await drbook(["actions", "--markdown"])
         #expect(generated.status == 0)
         let committed = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/actions.md"), encoding: .utf8)
         #expect(generated.stdout == committed, "docs/actions.md is stale: regenerate it with `drbook actions --markdown > docs/actions.md`")
     }
 
     @Test("every runbook in the repository lints clean against the registry and the docs")
-    func repositoryRunbooksLint() throws {
-        let result = try drbook(["lint"] + workspaceArguments)
+    func repositoryRunbooksLint() async throws {
+        let result = try await drbook(["lint"] + workspaceArguments)
         #expect(result.status == 0, "\(result.all)")
         #expect(result.stdout.contains("0 errors"))
     }
 
     @Test("lint reports every error with file:line:column and exits 2")
-    func lintErrors() throws {
+    func lintErrors() async throws {
         let directory = try TemporaryDirectory()
         try """
         apiVersion: drbook/v1
@@ -40,7 +40,7 @@ struct RunbookCLITests {
             uses: wait
             with: {duration: 5q}
         """.write(toFile: directory.path("broken.yaml"), atomically: true, encoding: .utf8)
-        let result = try drbook(["lint", "--runbooks", directory.url.path, "broken"])
+        let result = try await drbook(["lint", "--runbooks", directory.url.path, "broken"])
         #expect(result.status == 2)
         #expect(result.stdout.contains("broken.yaml:5:11: error:"))
         #expect(result.stdout.contains("velero.verifyStore"))
@@ -54,15 +54,15 @@ struct RunbookCLITests {
         let (broken, brokenStore, _) = try await generatedStore(faults: [.emptySnapshotID(pvc: pvc)])
         _ = (healthy, broken)
         let runs = try TemporaryDirectory()
-        let passed = try drbook(["run", "verify-backups", "--param", "store=\(healthyStore)", "--runs-dir", runs.url.path] + workspaceArguments)
+        let passed = try await drbook(["run", "verify-backups", "--param", "store=\(healthyStore)", "--runs-dir", runs.url.path] + workspaceArguments)
         #expect(passed.status == 0, "\(passed.all)")
         #expect(passed.stdout.contains("✔ The newest backup holds every monitoring volume with data"))
         #expect(passed.stdout.contains("Verdict: passed"))
-        let failed = try drbook(["run", "verify-backups", "--param", "store=\(brokenStore)", "--runs-dir", runs.url.path] + workspaceArguments)
+        let failed = try await drbook(["run", "verify-backups", "--param", "store=\(brokenStore)", "--runs-dir", runs.url.path] + workspaceArguments)
         #expect(failed.status == 1)
         #expect(failed.stdout.contains("✘ The newest backup holds every monitoring volume with data"))
         #expect(failed.stdout.contains(pvc))
-        let history = try drbook(["runs", "--runs-dir", runs.url.path])
+        let history = try await drbook(["runs", "--runs-dir", runs.url.path])
         #expect(history.stdout.contains("passed"))
         #expect(history.stdout.contains("failed"))
     }
@@ -72,7 +72,7 @@ struct RunbookCLITests {
         let (healthy, store, _) = try await generatedStore()
         _ = healthy
         let runs = try TemporaryDirectory()
-        let result = try drbook(["run", "verify-backups", "--param", "store=\(store)", "--runs-dir", runs.url.path, "-o", "json"] + workspaceArguments)
+        let result = try await drbook(["run", "verify-backups", "--param", "store=\(store)", "--runs-dir", runs.url.path, "-o", "json"] + workspaceArguments)
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n").filter { $0.hasPrefix("{") }
         #expect(lines.count >= 4)
@@ -80,7 +80,7 @@ struct RunbookCLITests {
     }
 
     @Test("a destructive step without a terminal and without --yes stops the run before it (exit 3); --yes runs it once")
-    func destructiveNeedsYes() throws {
+    func destructiveNeedsYes() async throws {
         let directory = try TemporaryDirectory()
         let counter = directory.path("effects")
         try """
@@ -95,20 +95,20 @@ struct RunbookCLITests {
               argv: [sh, -c, "echo done >> \(counter)"]
         """.write(toFile: directory.path("touch.yaml"), atomically: true, encoding: .utf8)
         let runs = directory.path("runs")
-        let stopped = try drbook(["run", "touch", "--runbooks", directory.url.path, "--runs-dir", runs])
+        let stopped = try await drbook(["run", "touch", "--runbooks", directory.url.path, "--runs-dir", runs])
         #expect(stopped.status == 3, "\(stopped.all)")
         #expect(!FileManager.default.fileExists(atPath: counter))
-        let confirmed = try drbook(["run", "touch", "--runbooks", directory.url.path, "--runs-dir", runs, "--yes"])
+        let confirmed = try await drbook(["run", "touch", "--runbooks", directory.url.path, "--runs-dir", runs, "--yes"])
         #expect(confirmed.status == 0, "\(confirmed.all)")
         #expect(try String(contentsOfFile: counter, encoding: .utf8) == "done\n")
-        let dry = try drbook(["run", "touch", "--runbooks", directory.url.path, "--runs-dir", runs, "--dry-run"])
+        let dry = try await drbook(["run", "touch", "--runbooks", directory.url.path, "--runs-dir", runs, "--dry-run"])
         #expect(dry.status == 0, "\(dry.all)")
         #expect(dry.stdout.contains("echo done"))
         #expect(try String(contentsOfFile: counter, encoding: .utf8) == "done\n")
     }
 
     @Test("a credential from the environment never reaches the console or the journal, in any encoding")
-    func environmentSecretsRedacted() throws {
+    func environmentSecretsRedacted() async throws {
         let directory = try TemporaryDirectory()
         let secret = "S3cr3t-\(UUID().uuidString)"
         try """
@@ -124,8 +124,8 @@ struct RunbookCLITests {
         """.write(toFile: directory.path("leak.yaml"), atomically: true, encoding: .utf8)
         let runs = directory.path("runs")
         for output in ["text", "json"] {
-            let result = try drbook(["run", "leak", "--runbooks", directory.url.path, "--runs-dir", runs, "--yes", "-o", output],
-                                    environment: ["AWS_SECRET_ACCESS_KEY": secret])
+            let result = try await drbook(["run", "leak", "--runbooks", directory.url.path, "--runs-dir", runs, "--yes", "-o", output],
+                                          environment: ["AWS_SECRET_ACCESS_KEY": secret])
             #expect(result.status == 1, "\(result.all)")
             let forms = [secret, Data(secret.utf8).base64EncodedString()]
             for form in forms { #expect(!result.all.contains(form), "leaked on the console (\(output))") }
@@ -145,18 +145,18 @@ struct RunbookCLITests {
         let (healthy, store, _) = try await generatedStore()
         _ = healthy
         let runs = try TemporaryDirectory()
-        let run = try drbook(["run", "verify-backups", "--param", "store=\(store)", "--runs-dir", runs.url.path] + workspaceArguments)
+        let run = try await drbook(["run", "verify-backups", "--param", "store=\(store)", "--runs-dir", runs.url.path] + workspaceArguments)
         #expect(run.status == 0)
         let id = try #require(try FileManager.default.contentsOfDirectory(atPath: runs.url.path).first)
-        let markdown = try drbook(["report", id, "--runs-dir", runs.url.path])
+        let markdown = try await drbook(["report", id, "--runs-dir", runs.url.path])
         #expect(markdown.status == 0)
         #expect(markdown.stdout.contains("# Run report: verify-backups — PASSED"))
         #expect(markdown.stdout.contains("docs/dr/alerting.md#every-monitoring-volume-has-data"))
-        let json = try drbook(["report", id, "--runs-dir", runs.url.path, "--format", "json"])
+        let json = try await drbook(["report", id, "--runs-dir", runs.url.path, "--format", "json"])
         #expect((try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) != nil)
-        let junit = try drbook(["report", id, "--runs-dir", runs.url.path, "--format", "junit"])
+        let junit = try await drbook(["report", id, "--runs-dir", runs.url.path, "--format", "junit"])
         #expect(junit.stdout.contains("<testsuite name=\"verify-backups\" tests=\"1\" failures=\"0\""))
-        let missing = try drbook(["report", "20200101T000000Z-0000", "--runs-dir", runs.url.path])
+        let missing = try await drbook(["report", "20200101T000000Z-0000", "--runs-dir", runs.url.path])
         #expect(missing.status == 2)
     }
 }

@@ -45,12 +45,12 @@ private func checklistLine(_ output: String, _ tag: String, _ subject: String) -
     output.split(separator: "\n").map(String.init).first { $0.hasPrefix(tag) && $0.dropFirst(tag.count).trimmingCharacters(in: .whitespaces).hasPrefix(subject + " ") }
 }
 
-@Suite("drbook secrets check: the checklist and its exit status")
+@Suite("drbook secrets check: the checklist and its exit status", .offPoolOneAtATime)
 struct SecretsCLITests {
     @Test("with the key: every line decrypted and valid, exit 0, no value printed")
     func passesWithKey() async throws {
         let fixture = try await CLISecretFixture()
-        let result = try await cli(["secrets", "check", "--file", fixture.file] + CLISecretFixture.keys, environment: fixture.environment())
+        let result = try await drbook(["secrets", "check", "--file", fixture.file] + CLISecretFixture.keys, environment: fixture.environment())
         #expect(result.status == 0, "\(result.all)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("[ok]") && $0.contains("stringData.alertmanager_webhook_url") && $0.contains("decrypted: valid slack-webhook https://hooks.slack.com/… (77 characters)") })
@@ -63,7 +63,7 @@ struct SecretsCLITests {
     @Test("without a key: encrypted keys pass, a missing key fails with its fix, exit 1")
     func missingKeyWithoutAgeKey() async throws {
         let fixture = try await CLISecretFixture(heartbeat: nil)
-        let result = try await cli(["secrets", "check", "--file", fixture.file] + CLISecretFixture.keys, environment: fixture.environment(withKey: false))
+        let result = try await drbook(["secrets", "check", "--file", fixture.file] + CLISecretFixture.keys, environment: fixture.environment(withKey: false))
         #expect(result.status == 1, "\(result.all)")
         #expect(checklistLine(result.stdout, "[ok]", "stringData.alertmanager_webhook_url")?.hasSuffix("encrypted (str, 77 bytes)") == true)
         #expect(checklistLine(result.stdout, "[FAIL]", "stringData.alertmanager_heartbeat_url")?.hasSuffix("missing: stringData has no key 'alertmanager_heartbeat_url'") == true)
@@ -75,7 +75,7 @@ struct SecretsCLITests {
     @Test("a placeholder and a wrong key each exit 1 with the reason, never the value")
     func failures() async throws {
         let placeholder = try await CLISecretFixture(heartbeat: "https://example.invalid/no-heartbeat-configured")
-        let result = try await cli(["secrets", "check", "--file", placeholder.file] + CLISecretFixture.keys, environment: placeholder.environment())
+        let result = try await drbook(["secrets", "check", "--file", placeholder.file] + CLISecretFixture.keys, environment: placeholder.environment())
         #expect(result.status == 1, "\(result.all)")
         #expect(result.stdout.contains("decrypted: https://example.invalid/… (47 characters) is the placeholder default"))
         expectNoSecretsInOutput(result)
@@ -83,9 +83,9 @@ struct SecretsCLITests {
         let other = try await AgeTestKey.generate(in: placeholder.directory, name: "other.txt")
         var environment = placeholder.environment()
         environment["SOPS_AGE_KEY_FILE"] = other.path
-        let auto = try await cli(["secrets", "check", "--file", placeholder.file] + CLISecretFixture.keys, environment: environment)
+        let auto = try await drbook(["secrets", "check", "--file", placeholder.file] + CLISecretFixture.keys, environment: environment)
         #expect(auto.stdout.contains("the age key found is for \(other.recipient), not for this file's recipients"))
-        let wrong = try await cli(["secrets", "check", "--file", placeholder.file, "--decrypt", "required"] + CLISecretFixture.keys, environment: environment)
+        let wrong = try await drbook(["secrets", "check", "--file", placeholder.file, "--decrypt", "required"] + CLISecretFixture.keys, environment: environment)
         #expect(wrong.status == 1)
         #expect(checklistLine(wrong.stdout, "[FAIL]", "decryption") != nil)
         #expect(wrong.stdout.contains("no age identity in reach can decrypt the file (it is encrypted for \(placeholder.key.recipient))"))
@@ -95,7 +95,7 @@ struct SecretsCLITests {
     @Test("-o json prints the report with verdicts and redacted forms only")
     func json() async throws {
         let fixture = try await CLISecretFixture()
-        let result = try await cli(["secrets", "check", "--file", fixture.file, "-o", "json"] + CLISecretFixture.keys, environment: fixture.environment())
+        let result = try await drbook(["secrets", "check", "--file", fixture.file, "-o", "json"] + CLISecretFixture.keys, environment: fixture.environment())
         #expect(result.status == 0, "\(result.all)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let keys = try #require(object["keys"] as? [[String: Any]])
@@ -109,15 +109,15 @@ struct SecretsCLITests {
         let fixture = try await CLISecretFixture()
         let plain = fixture.directory.path("plain.yaml")
         try Data("stringData:\n  alertmanager_webhook_url: x\n".utf8).write(to: URL(fileURLWithPath: plain))
-        let notSops = try await cli(["secrets", "check", "--file", plain], environment: fixture.environment())
+        let notSops = try await drbook(["secrets", "check", "--file", plain], environment: fixture.environment())
         #expect(notSops.status == 1, "\(notSops.all)")
         #expect(notSops.stdout.contains("the file is not SOPS-encrypted"))
         #expect(notSops.stdout.contains("fix: encrypt it with sops encrypt --in-place"))
 
-        let missing = try await cli(["secrets", "check", "--file", fixture.directory.path("nope.enc.yaml")], environment: fixture.environment())
+        let missing = try await drbook(["secrets", "check", "--file", fixture.directory.path("nope.enc.yaml")], environment: fixture.environment())
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("does not exist"))
-        let badKey = try await cli(["secrets", "check", "--file", fixture.file, "--key", "stringData.x=email"], environment: fixture.environment())
+        let badKey = try await drbook(["secrets", "check", "--file", fixture.file, "--key", "stringData.x=email"], environment: fixture.environment())
         #expect(badKey.status == 2)
         #expect(badKey.stderr.contains("'email' is not a value format"))
     }
@@ -126,8 +126,8 @@ struct SecretsCLITests {
     func platformFixture() async throws {
         let path = try PlatformFixtures.path("sops/local-variables-cluster-secret.enc.yaml")
         let directory = try TemporaryDirectory()
-        let result = try await cli(["secrets", "check", "--file", path] + CLISecretFixture.keys,
-                                environment: ["HOME": directory.path("home"), "SOPS_AGE_KEY_FILE": "", "SOPS_AGE_KEY": "", "XDG_CONFIG_HOME": ""])
+        let result = try await drbook(["secrets", "check", "--file", path] + CLISecretFixture.keys,
+                                      environment: ["HOME": directory.path("home"), "SOPS_AGE_KEY_FILE": "", "SOPS_AGE_KEY": "", "XDG_CONFIG_HOME": ""])
         #expect(result.status == 1, "\(result.all)")
         #expect(checklistLine(result.stdout, "[warn]", "stringData.alertmanager_webhook_url")?.hasSuffix("encrypted (str, 42 bytes)") == true)
         #expect(result.stdout.contains("note: its length (42 bytes) is short for a Slack incoming-webhook URL (usually 70+)"))
@@ -136,49 +136,18 @@ struct SecretsCLITests {
     }
 }
 
-/// The built drbook run off the cooperative pool (a run takes seconds; see `offPool`).
-private func cli(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) async throws -> CLIResult {
-    try await offPool {
-        if let input { return try drbookPiped(arguments, input: input, environment: environment) }
-        return try drbook(arguments, environment: environment)
-    }
-}
-
-/// Runs the built drbook with `input` on its standard input (a pipe: no terminal).
-private func drbookPiped(_ arguments: [String], input: String, environment: [String: String]) throws -> CLIResult {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("drbook")
-    let executable = FileManager.default.fileExists(atPath: binary.path) ? binary
-        : Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("drbook")
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    let out = Pipe(), err = Pipe(), stdin = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = stdin
-    try process.run()
-    stdin.fileHandleForWriting.write(Data(input.utf8))
-    try stdin.fileHandleForWriting.close()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    Tools.waitForExit(process, seconds: 120)
-    return CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                     stderr: String(decoding: stderr, as: UTF8.self))
-}
-
-@Suite("drbook secrets set: the value from standard input, validated, confirmed, verified")
+@Suite("drbook secrets set: the value from standard input, validated, confirmed, verified", .offPoolOneAtATime)
 struct SecretsSetCLITests {
     static let newHeartbeat = "https://hc-ping.com/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
 
     @Test("piped value with --yes: written, verified, then the check passes; the value is never printed")
     func writes() async throws {
         let fixture = try await CLISecretFixture(heartbeat: nil)
-        let result = try await cli(["secrets", "set", "stringData.alertmanager_heartbeat_url", "--file", fixture.file, "--yes"], input: Self.newHeartbeat + "\n", environment: fixture.environment())
+        let result = try await drbook(["secrets", "set", "stringData.alertmanager_heartbeat_url", "--file", fixture.file, "--yes"], input: Self.newHeartbeat + "\n", environment: fixture.environment())
         #expect(result.status == 0, "\(result.all)")
         #expect(result.stdout.contains("Added stringData.alertmanager_heartbeat_url in \(fixture.file): https://hc-ping.com/… (56 characters), encrypted by sops"))
         #expect(!result.all.contains(Self.newHeartbeat) && !result.all.contains("1a2b3c4d-5e6f"))
-        let check = try await cli(["secrets", "check", "--file", fixture.file] + CLISecretFixture.keys, environment: fixture.environment())
+        let check = try await drbook(["secrets", "check", "--file", fixture.file] + CLISecretFixture.keys, environment: fixture.environment())
         #expect(check.status == 0, "\(check.all)")
     }
 
@@ -186,13 +155,13 @@ struct SecretsSetCLITests {
     func onTerminal() async throws {
         let fixture = try await CLISecretFixture(heartbeat: nil)
         let terminal = try PseudoTerminal()
-        let running = try RunningDrbook(["secrets", "set", "stringData.alertmanager_heartbeat_url", "--file", fixture.file],
-                                        terminal: terminal, environment: fixture.environment(), in: fixture.directory.url)
+        let running = try await RunningDrbook.start(["secrets", "set", "stringData.alertmanager_heartbeat_url", "--file", fixture.file],
+                                                    terminal: terminal, environment: fixture.environment(), in: fixture.directory.url)
         for (prompt, answer) in [("input hidden): ", Self.newHeartbeat), ("Again, to confirm: ", Self.newHeartbeat), ("[y/N] ", "y")] {
-            try await offPool { try waitUntil("'\(prompt)' on the terminal:\n\(terminal.transcript)", seconds: 60) { terminal.transcript.contains(prompt) } }
+            try await waitUntil("'\(prompt)' on the terminal:\n\(terminal.transcript)", seconds: 60) { terminal.transcript.contains(prompt) }
             terminal.type(answer + "\n")
         }
-        let status = try await offPool { try running.waitForExit() }
+        let status = try await running.waitForExit()
         #expect(status == 0, "\(terminal.transcript)")
         #expect(terminal.transcript.contains("Write stringData.alertmanager_heartbeat_url = https://hc-ping.com/… (56 characters) into \(fixture.file)? [y/N]"))
         #expect(terminal.transcript.contains("Added stringData.alertmanager_heartbeat_url"))
@@ -203,10 +172,10 @@ struct SecretsSetCLITests {
     func refuses() async throws {
         let fixture = try await CLISecretFixture()
         let before = try Data(contentsOf: URL(fileURLWithPath: fixture.file))
-        let unconfirmed = try await cli(["secrets", "set", "stringData.alertmanager_heartbeat_url", "--file", fixture.file], input: Self.newHeartbeat, environment: fixture.environment())
+        let unconfirmed = try await drbook(["secrets", "set", "stringData.alertmanager_heartbeat_url", "--file", fixture.file], input: Self.newHeartbeat, environment: fixture.environment())
         #expect(unconfirmed.status == 2)
         #expect(unconfirmed.stderr.contains("needs a confirmation and there is no terminal to ask; pass --yes"))
-        let invalid = try await cli(["secrets", "set", "stringData.alertmanager_webhook_url", "--file", fixture.file, "--yes"], input: "https://hooks.slack.com/triggers/T0CLITEST/123/abcdef0123456789", environment: fixture.environment())
+        let invalid = try await drbook(["secrets", "set", "stringData.alertmanager_webhook_url", "--file", fixture.file, "--yes"], input: "https://hooks.slack.com/triggers/T0CLITEST/123/abcdef0123456789", environment: fixture.environment())
         #expect(invalid.status == 2, "\(invalid.all)")
         #expect(invalid.stderr.contains("Workflow Builder webhook"))
         #expect(!invalid.stderr.contains("abcdef0123456789"))
@@ -214,7 +183,7 @@ struct SecretsSetCLITests {
     }
 }
 
-@Suite("SOPS steps in a run: decrypted values never reach the console, the journal or a report")
+@Suite("SOPS steps in a run: decrypted values never reach the console, the journal or a report", .offPoolOneAtATime)
 struct SecretsRunRedactionTests {
     @Test("sops.set from the environment, sops.keysSet, then a step that prints the plaintext: every output redacted")
     func runRedacted() async throws {
@@ -250,12 +219,12 @@ struct SecretsRunRedactionTests {
         // Only real values: the exec step's sops 3.11 panics on an empty SOPS_AGE_SSH_PRIVATE_KEY_FILE.
         let environment = ["HOME": fixture.directory.path("home"), "SOPS_AGE_KEY_FILE": fixture.key.path,
                            "NEW_HEARTBEAT_URL": newHeartbeat, "SOPS_DISABLE_VERSION_CHECK": "1"]
-        let result = try await cli(["run", "secrets", "--runbooks", fixture.directory.url.path, "--runs-dir", runs, "--yes"], environment: environment)
+        let result = try await drbook(["run", "secrets", "--runbooks", fixture.directory.url.path, "--runs-dir", runs, "--yes"], environment: environment)
         #expect(result.status == 0, "\(result.all)")
         let journals = try FileManager.default.subpathsOfDirectory(atPath: runs).filter { $0.hasSuffix("journal.jsonl") }
         let journal = try String(contentsOfFile: "\(runs)/\(try #require(journals.first))", encoding: .utf8)
         let id = try #require(journals.first?.split(separator: "/").first.map(String.init))
-        let report = try await cli(["report", id, "--runs-dir", runs], environment: environment)
+        let report = try await drbook(["report", id, "--runs-dir", runs], environment: environment)
         // The exec step's output holds the plaintext file; the values learned earlier are masked in it.
         #expect(journal.contains("[redacted]"))
         for text in [result.all, journal, report.all] {
@@ -269,7 +238,7 @@ struct SecretsRunRedactionTests {
     }
 }
 
-@Suite("The alerting-secrets runbook")
+@Suite("The alerting-secrets runbook", .offPoolOneAtATime)
 struct AlertingSecretsRunbookTests {
     var workspace: [String] {
         ["--runbooks", repositoryRoot.appendingPathComponent("runbooks").path, "--docs", repositoryRoot.appendingPathComponent("docs").path]
@@ -280,12 +249,12 @@ struct AlertingSecretsRunbookTests {
         let fixture = try await CLISecretFixture()
         let runs = fixture.directory.path("runs")
         let environment = ["HOME": fixture.directory.path("home"), "SOPS_AGE_KEY_FILE": "", "SOPS_AGE_KEY": "", "XDG_CONFIG_HOME": ""]
-        let passed = try await cli(["run", "alerting-secrets", "--param", "file=\(fixture.file)", "--runs-dir", runs] + workspace, environment: environment)
+        let passed = try await drbook(["run", "alerting-secrets", "--param", "file=\(fixture.file)", "--runs-dir", runs] + workspace, environment: environment)
         #expect(passed.status == 0, "\(passed.all)")
         #expect(passed.stdout.contains("[ok] stringData.alertmanager_webhook_url: encrypted (str, 77 bytes)"))
 
         let local = try PlatformFixtures.path("sops/local-variables-cluster-secret.enc.yaml")
-        let failed = try await cli(["run", "alerting-secrets", "--param", "file=\(local)", "--runs-dir", runs] + workspace, environment: environment)
+        let failed = try await drbook(["run", "alerting-secrets", "--param", "file=\(local)", "--runs-dir", runs] + workspace, environment: environment)
         #expect(failed.status == 1, "\(failed.all)")
         #expect(failed.all.contains("stringData.alertmanager_heartbeat_url missing: stringData has no key 'alertmanager_heartbeat_url'"))
     }
