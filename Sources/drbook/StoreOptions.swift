@@ -10,8 +10,8 @@ struct StoreOptions: ParsableArguments {
     @Option(help: ArgumentHelp("S3 endpoint, e.g. https://ACCOUNT.r2.cloudflarestorage.com (or AWS_ENDPOINT_URL_S3).", valueName: "url"))
     var endpoint: String?
 
-    @Option(help: ArgumentHelp("Signing region (R2: auto).", valueName: "region"))
-    var region: String = "auto"
+    @Option(help: ArgumentHelp("Signing region (default: auto, as R2 wants).", valueName: "region"))
+    var region: String?
 
     @Flag(help: "Address the bucket as BUCKET.ENDPOINT (AWS) instead of ENDPOINT/BUCKET (R2, default).")
     var virtualHostedStyle = false
@@ -49,7 +49,7 @@ struct StoreOptions: ParsableArguments {
         guard let url = try endpointURL() else {
             throw BadInput("An s3:// source needs --endpoint URL (or AWS_ENDPOINT_URL_S3).")
         }
-        return S3Client(endpoint: url, region: region, bucket: bucket, credentials: try await credentials(), addressing: addressing)
+        return S3Client(endpoint: url, region: region ?? "auto", bucket: bucket, credentials: try await credentials(), addressing: addressing)
     }
 
     /// The Velero store at `--store`: `s3://BUCKET/PREFIX` or `file:///DIR/PREFIX`.
@@ -61,7 +61,7 @@ struct StoreOptions: ParsableArguments {
                 throw BadInput("An s3:// store needs --endpoint URL (for R2: https://ACCOUNT_ID.r2.cloudflarestorage.com) or AWS_ENDPOINT_URL_S3.")
             }
             let credentials = try await credentials()
-            do { return (parsed, try parsed.open(endpoint: url, region: region, credentials: credentials, addressing: addressing)) }
+            do { return (parsed, try parsed.open(endpoint: url, region: region ?? "auto", credentials: credentials, addressing: addressing)) }
             catch { throw BadInput(String(describing: error)) }
         }
         return (parsed, try parsed.open(endpoint: nil, credentials: nil))

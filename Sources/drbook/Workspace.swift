@@ -50,7 +50,9 @@ struct WorkspaceOptions: ParsableArguments {
     }
 
     /// `drbook.yaml` in the working directory, when there is one.
-    func profile() throws -> Profile? {
+    func profile() throws -> Profile? { try Self.loadProfile() }
+
+    static func loadProfile() throws -> Profile? {
         guard FileManager.default.fileExists(atPath: Profile.fileName) else { return nil }
         do { return try Profile.load(path: Profile.fileName) } catch { throw BadInput(String(describing: error)) }
     }

@@ -49,8 +49,50 @@ struct BackupsCLITests {
         let result = try await drbook(["backups", "verify", "--store", store, "--namespace", scenario.namespace, "-o", "json"])
         #expect(result.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["status"] as? String == "passed")
+        #expect(object["isGreen"] as? Bool == true)
         #expect(object["namespace"] as? String == scenario.namespace)
         #expect((object["volumes"] as? [Any])?.count == scenario.pvcNames.count)
+    }
+
+    @Test("--env takes the store from drbook.yaml's environment, flags still win, and a missing or unknown one is bad input")
+    func profileEnvironment() async throws {
+        let (directory, store, scenario) = try await generatedStore()
+        try """
+            apiVersion: drbook/v1
+            environments:
+              prod:
+                params:
+                  store: \(store)
+                  region: auto
+              broken:
+                params:
+                  store: file:///nowhere/velero/prod
+            """.write(toFile: directory.path("drbook.yaml"), atomically: true, encoding: .utf8)
+        let fromProfile = try await drbook(["backups", "verify", "--env", "prod", "--namespace", scenario.namespace], directory: directory.path(""))
+        #expect(fromProfile.status == 0, "\(fromProfile.all)")
+        #expect(fromProfile.stdout.contains("Verdict:    PASSED"))
+
+        let flagWins = try await drbook(["backups", "list", "--env", "broken", "--store", store], directory: directory.path(""))
+        #expect(flagWins.status == 0, "\(flagWins.all)")
+
+        let unknown = try await drbook(["backups", "list", "--env", "staging"], directory: directory.path(""))
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("drbook.yaml has no environment 'staging' (known: prod, broken)"), "\(unknown.stderr)")
+
+        let none = try await drbook(["backups", "list"], directory: directory.path(""))
+        #expect(none.status == 2)
+        #expect(none.stderr.contains("No store: give --store"))
+    }
+
+    @Test("a store that cannot be read gives no verdict: exit 2, not the exit 1 of a red verdict")
+    func unreadableStore() async throws {
+        let result = try await drbook(["backups", "verify", "--store", "s3://bucket/velero/prod", "--endpoint", "http://127.0.0.1:\(closedPort())",
+                                       "--namespace", "monitoring"],
+                                      environment: ["AWS_ACCESS_KEY_ID": "AKTEST", "AWS_SECRET_ACCESS_KEY": "not-a-real-secret"])
+        #expect(result.status == 2, "\(result.all)")
+        #expect(result.stderr.contains("no verdict: the store could not be read"))
+        #expect(!result.all.contains("not-a-real-secret"))
     }
 
     @Test("list shows every backup newest first with its phase")

@@ -59,10 +59,10 @@ struct CLIResult: Sendable {
 /// Runs the built `drbook` to its end and captures its output; `input`, if any, is its standard
 /// input (a pipe, not a terminal), otherwise /dev/null. Throws if it has not exited after `timeout`
 /// (it is then ended, with everything it started).
-func drbook(_ arguments: [String], input: String? = nil, environment: [String: String] = [:],
+func drbook(_ arguments: [String], input: String? = nil, environment: [String: String] = [:], directory: String? = nil,
             timeout: Duration = .seconds(120)) async throws -> CLIResult {
     let child = ChildProcess(arguments: niceness + [drbookBinary.path] + arguments, executable: niceness[0],
-                             environment: drbookEnvironment(environment),
+                             environment: drbookEnvironment(environment), directory: directory,
                              timeout: timeout, captureLimit: 64 << 20,
                              standardInput: input.map { .bytes(Data($0.utf8)) } ?? .null)
     let result = try await child.run()
