@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "DRBookSecretsTests", dependencies: ["DRBookSecrets", "DRBookTestSupport"]),
         .testTarget(name: "DRBookSandboxTests", dependencies: ["DRBookSandbox", "DRBookKube", "DRBookVelero", "DRBookObjectStore", "DRBookTestSupport"]),
         .testTarget(name: "DRBookAlertingTests", dependencies: ["DRBookAlerting", "DRBookSandbox", "DRBookKube", "DRBookTestSupport"]),
-        .testTarget(name: "DRBookCLITests", dependencies: ["drbook", "DRBookArchive", "DRBookVelero", "DRBookTestSupport"]),
+        .testTarget(name: "DRBookCLITests", dependencies: ["drbook", "DRBookArchive", "DRBookVelero", "DRBookProcess", "DRBookTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
