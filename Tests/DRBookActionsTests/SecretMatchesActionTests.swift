@@ -17,16 +17,7 @@ struct SecretMatchesActionTests {
     func compare() async throws {
         let directory = try TemporaryDirectory()
         let key = try await AgeTestKey.generate(in: directory)
-        let file = try await sopsEncrypt("""
-            apiVersion: v1
-            kind: Secret
-            metadata:
-              name: variables-cluster
-              namespace: flux-system
-            stringData:
-              alertmanager_webhook_url: \(Self.webhook)
-              alertmanager_heartbeat_url: \(Self.heartbeat)
-            """, name: "variables-cluster-secret.enc.yaml", recipients: [key.recipient], in: directory)
+        let file = try await sopsEncrypt(variablesSecretYAML(["alertmanager_webhook_url": Self.webhook, "alertmanager_heartbeat_url": Self.heartbeat]), name: "variables-cluster-secret.enc.yaml", recipients: [key.recipient], in: directory)
         let sandbox = try await Sandbox.start(SandboxConfiguration(directory: directory.url.appendingPathComponent("sandbox"),
                                                                    controllers: [FluxController()], namespaces: ["flux-system"]))
         do {

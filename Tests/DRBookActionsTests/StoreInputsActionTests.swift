@@ -33,16 +33,9 @@ struct StoreInputsActionTests {
         let generated = try await VeleroStoreGenerator(scenario: .platform(now: Date())).write(to: S3BackupStore(client: client, prefix: "velero/prod"))
         let directory = try TemporaryDirectory()
         let key = try await AgeTestKey.generate(in: directory)
-        let file = try await sopsEncrypt("""
-            apiVersion: v1
-            kind: Secret
-            metadata:
-              name: variables-cluster
-              namespace: flux-system
-            stringData:
-              r2_access_key_id: \(s3.credentials.accessKeyID)
-              r2_secret_access_key: \(s3.credentials.secretAccessKey)
-            """, name: "variables-cluster-secret.enc.yaml", recipients: [key.recipient], in: directory)
+        let file = try await sopsEncrypt(variablesSecretYAML([
+            "r2_access_key_id": s3.credentials.accessKeyID, "r2_secret_access_key": s3.credentials.secretAccessKey,
+        ]), name: "variables-cluster-secret.enc.yaml", recipients: [key.recipient], in: directory)
         let home = directory.path("home")
         let environment = SopsTools.environment(keyFile: key.path, home: home).filter { !$0.key.hasPrefix("AWS_") }
         let run = ActionRun(environment: ActionEnvironment(processEnvironment: environment))

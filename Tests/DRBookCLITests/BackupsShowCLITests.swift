@@ -133,17 +133,10 @@ struct BackupsShowCLITests {
         let (s3, store, generated) = try await storeInBucket()
         let directory = try TemporaryDirectory()
         let key = try await AgeTestKey.generate(in: directory)
-        let file = try await sopsEncrypt("""
-            apiVersion: v1
-            kind: Secret
-            metadata:
-              name: variables-cluster
-              namespace: flux-system
-            stringData:
-              r2_access_key_id: \(s3.credentials.accessKeyID)
-              r2_secret_access_key: \(s3.credentials.secretAccessKey)
-              other_secret_key: \(s3.credentials.secretAccessKey)
-            """, name: "variables-cluster-secret.enc.yaml", recipients: [key.recipient], in: directory)
+        let file = try await sopsEncrypt(variablesSecretYAML([
+            "r2_access_key_id": s3.credentials.accessKeyID, "r2_secret_access_key": s3.credentials.secretAccessKey,
+            "other_secret_key": s3.credentials.secretAccessKey,
+        ]), name: "variables-cluster-secret.enc.yaml", recipients: [key.recipient], in: directory)
         let environment = isolated(directory, ["SOPS_AGE_KEY_FILE": key.path])
         let endpoint = ["--endpoint", s3.proxy.baseURL.absoluteString]
 

@@ -87,3 +87,23 @@ public enum PlatformFixtures {
         return path
     }
 }
+
+/// The platform's variables Secret as git holds it before encryption (the one Flux
+/// substitutes from), with `values` under `stringData`, in order; values are written
+/// double-quoted, so an empty one stays an empty string.
+public func variablesSecretYAML(_ values: KeyValuePairs<String, String>, name: String = "variables-cluster") -> String {
+    var yaml = """
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: \(name)
+          namespace: flux-system
+        stringData:
+
+        """
+    for (key, value) in values {
+        let quoted = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        yaml += "  \(key): \"\(quoted)\"\n"
+    }
+    return yaml
+}
