@@ -22,11 +22,12 @@ struct WaitActionTests {
     func cancellable() async throws {
         let run = ActionRun()
         let started = ContinuousClock.now
-        let task = Task { try await run("wait", ["duration": .duration(.seconds(60))]) }
+        let task = Task { try await run("wait", ["duration": .duration(.seconds(900))]) }
         try await Task.sleep(for: .milliseconds(200))
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(ContinuousClock.now - started < .seconds(20))
+        // Far below the 15 min wait, with room for a machine whose other tests starve this one.
+        #expect(ContinuousClock.now - started < .seconds(120))
     }
 
     @Test("under --dry-run it does not wait")

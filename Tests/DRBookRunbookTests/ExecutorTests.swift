@@ -334,7 +334,7 @@ struct ExecutorTests {
             static let descriptor = ActionDescriptor(name: "test.stubborn", summary: "Ignores cancellation.")
             func run(_ inputs: ActionInputs, _ context: ActionContext) async throws -> ActionOutputs {
                 await withCheckedContinuation { continuation in
-                    DispatchQueue.global().asyncAfter(deadline: .now() + 60) { continuation.resume() }
+                    DispatchQueue.global().asyncAfter(deadline: .now() + 900) { continuation.resume() }
                 }
                 context.log("too late")
                 return [:]
@@ -348,8 +348,9 @@ struct ExecutorTests {
         let clock = ContinuousClock()
         let started = clock.now
         let outcome = try await executor.run(RunRequest(runbook: runbook, source: "x"))
-        // Far below the action's 60 s: the run moved on after the grace period.
-        #expect(clock.now - started < .seconds(30))
+        // Far below the action's 15 min: the run moved on after the grace period (with room
+        // for a machine whose other tests starve this one).
+        #expect(clock.now - started < .seconds(120))
         #expect(outcome.verdict == .failed)
         let events = try fixture.journal(outcome)
         #expect(events.stepEnd("stuck")?.error == "timed out after 50ms")
