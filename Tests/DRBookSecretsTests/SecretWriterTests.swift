@@ -64,9 +64,10 @@ struct SecretWriterTests {
         ("https://hc-ping.com/7d3c2b1a-0f9e-4d8c-b7a6-5e4d3c2b1a09/fail", "stringData.alertmanager_heartbeat_url", false, .invalidValue),
         ("", "stringData.alertmanager_heartbeat_url", false, .invalidValue),
         ("a-value-that-is-fine", "metadata.note", false, .notEncryptedByRule),
-        (newHeartbeat, "stringData.alertmanager_heartbeat_url", true, .sops),
-    ])
-    func unchangedOnFailure(value: String, key: String, wrongKey: Bool, kind: SecretWriteError.Kind) async throws {
+        (SecretText(newHeartbeat), "stringData.alertmanager_heartbeat_url", true, .sops),
+    ] as [(SecretText, String, Bool, SecretWriteError.Kind)])
+    func unchangedOnFailure(secret: SecretText, key: String, wrongKey: Bool, kind: SecretWriteError.Kind) async throws {
+        let value = secret.value
         let fixture = try await EncryptedFixture()
         var sops = try SopsBinary.locate(environment: try fixture.environment())
         if wrongKey {

@@ -84,3 +84,12 @@ func expectNoSecrets(_ text: String, _ secrets: [String] = [TestSecrets.webhook,
         }
     }
 }
+
+/// A secret-shaped test value (a webhook, a ping URL): parameterized tests show their
+/// arguments in the test output, where a secret may only ever appear redacted.
+struct SecretText: Sendable, CustomTestStringConvertible, ExpressibleByStringLiteral {
+    let value: String
+    init(_ value: String) { self.value = value }
+    init(stringLiteral value: String) { self.value = value }
+    var testDescription: String { RedactedValue.describe(value) }
+}

@@ -32,8 +32,9 @@ struct ValidatorTests {
         ("", "is empty"),
         ("   \n", "is empty"),
         (" https://hooks.slack.com/services/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\n", "whitespace"),
-    ] as [(String, String?)])
-    func slack(value: String, problem: String?) {
+    ] as [(SecretText, String?)])
+    func slack(secret: SecretText, problem: String?) {
+        let value = secret.value
         let verdict = verdict(value, .slackWebhook)
         #expect(verdict.valid == (problem == nil), "\(verdict)")
         if let problem { #expect(verdict.problem?.contains(problem) == true, "\(verdict.problem ?? "no problem")") }
@@ -63,8 +64,9 @@ struct ValidatorTests {
         ("https://healthchecks.io/checks/5f0c9a8e-3b1d-4c2e-9f7a-1d2e3f4a5b6c/details/", "no /ping/ in its path"),
         ("https://example.invalid/no-heartbeat-configured", "placeholder default"),
         ("https://hooks.slack.com/services/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", "no /ping/ in its path"),
-    ] as [(String, String?)])
-    func heartbeat(value: String, problem: String?) {
+    ] as [(SecretText, String?)])
+    func heartbeat(secret: SecretText, problem: String?) {
+        let value = secret.value
         let verdict = validator.validate(SecretValue(value), as: .heartbeatURL, key: "alertmanager_heartbeat_url")
         #expect(verdict.valid == (problem == nil), "\(verdict)")
         if let problem { #expect(verdict.problem?.contains(problem) == true, "\(verdict.problem ?? "no problem")") }
