@@ -70,7 +70,7 @@ struct VeleroLatestBackupAction: Action {
                               subject: "backups in \(veleroNamespace)" + (schedule.map { " from schedule \($0)" } ?? ""),
                               fix: "check the schedule (velero.scheduleCovers) and the BackupStorageLocation (velero.locationAvailable)")
         }
-        guard let completed = latest.status.completionTimestamp ?? latest.startedAt else {
+        guard let completed = latest.takenAt else {
             throw ActionError("backup \(latest.name) has no completion, start or creation time, so its age cannot be known",
                               subject: "backup \(latest.name)", fix: "Velero always writes these: look at the object (`velero backup describe \(latest.name)`) and run a new backup")
         }

@@ -105,10 +105,11 @@ struct APITransport: Sendable {
 
     func decode<T: Decodable>(_ type: T.Type, _ data: Data, _ method: HTTPMethod, _ path: String) throws -> T {
         do {
-            return try AlertingJSON.decoder.decode(type, from: data)
+            return try KubeJSON.decoder().decode(type, from: data)
         } catch {
+            let detail = (error as? DecodingError).map(KubeJSON.describe) ?? String(describing: error)
             throw AlertingAPIError(system: system, request: describe(method, path), status: nil,
-                                   message: "the answer is not the expected JSON (\(AlertingJSON.describe(error)))",
+                                   message: "the answer is not the expected JSON (\(detail))",
                                    fix: "check that \(endpoint) is \(system) and not another service")
         }
     }
@@ -130,66 +131,5 @@ struct APITransport: Sendable {
         case 500...599: return "\(system) failed; look at its logs, then retry"
         default: return "check the request and the \(system) version"
         }
-    }
-}
-
-/// JSON as these APIs write it: RFC 3339 times with or without fractional seconds.
-enum AlertingJSON {
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            guard let date = parseDate(text) else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(text) is not an RFC 3339 time")
-            }
-            return date
-        }
-        return decoder
-    }()
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(formatDate(date))
-        }
-        return encoder
-    }()
-
-    static func parseDate(_ text: String) -> Date? {
-        let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        let whole = Date.ISO8601FormatStyle()
-        if let date = try? whole.parse(text) { return date }
-        if let date = try? fractional.parse(text) { return date }
-        // Go writes up to nine fractional digits; ISO8601FormatStyle takes at most three.
-        if let dot = text.firstIndex(of: "."), let end = text[dot...].firstIndex(where: { !$0.isNumber && $0 != "." }) {
-            let digits = text[text.index(after: dot)..<end]
-            let millis = String(digits.prefix(3)).padding(toLength: 3, withPad: "0", startingAt: 0)
-            return try? fractional.parse(String(text[..<dot]) + "." + millis + text[end...])
-        }
-        return nil
-    }
-
-    static func formatDate(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-
-    static func describe(_ error: Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, let context):
-            return "missing \(path(context.codingPath + [key]))"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            return "unexpected value at \(path(context.codingPath)): \(context.debugDescription)"
-        case DecodingError.dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "not JSON" : "bad value at \(path(context.codingPath)): \(context.debugDescription)"
-        default:
-            return String(describing: error)
-        }
-    }
-
-    private static func path(_ keys: [CodingKey]) -> String {
-        keys.isEmpty ? "the top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
     }
 }

@@ -1,4 +1,5 @@
 import DRBookHTTP
+import DRBookKube
 import Foundation
 
 /// Alertmanager's API v2 and its metrics, reached by URL or through the service proxy.
@@ -33,7 +34,7 @@ public struct AlertmanagerClient: Sendable {
     /// server: a second POST would create a second silence.
     public func createSilence(_ silence: AlertmanagerSilenceRequest) async throws -> String {
         struct Created: Decodable { var silenceID: String }
-        let body = try AlertingJSON.encoder.encode(silence)
+        let body = try KubeJSON.encoder().encode(silence)
         let response = try await transport.send(.post, "api/v2/silences", json: body)
         try transport.expectSuccess(response, .post, "api/v2/silences")
         return try transport.decode(Created.self, response.body, .post, "api/v2/silences").silenceID

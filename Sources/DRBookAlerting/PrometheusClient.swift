@@ -1,4 +1,5 @@
 import DRBookHTTP
+import DRBookKube
 import Foundation
 
 /// Prometheus' HTTP API (`/api/v1/`), reached by URL or through the service proxy.
@@ -59,7 +60,7 @@ public struct PrometheusClient: Sendable {
     private func data<T: Decodable>(_ type: T.Type, _ path: String, query: [(String, String)] = []) async throws -> T {
         typealias Envelope = PrometheusEnvelope<T>
         let response = try await transport.send(.get, path, query: query)
-        if let envelope = try? AlertingJSON.decoder.decode(Envelope.self, from: response.body), envelope.status == "error" {
+        if let envelope = try? KubeJSON.decoder().decode(Envelope.self, from: response.body), envelope.status == "error" {
             throw AlertingAPIError(system: transport.system, request: transport.describe(.get, path), status: response.status,
                                    message: "\(envelope.errorType ?? "error"): \(envelope.error ?? "no message")",
                                    fix: envelope.errorType == "bad_data" ? "correct the query or parameters named in the message" : "look at Prometheus' logs, then retry")

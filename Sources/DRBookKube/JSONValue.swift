@@ -184,6 +184,22 @@ public enum KubeJSON {
         return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
+    /// A decoding failure in words: where in the document, and what was wrong.
+    public static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let text = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return text.isEmpty ? "the document" : String(text.drop { $0 == "." })
+        }
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "\(path(context)): \(context.debugDescription)"
+        case .keyNotFound(let key, let context):
+            return "\(path(context)): missing field '\(key.stringValue)'"
+        @unknown default:
+            return String(describing: error)
+        }
+    }
+
     /// `2026-08-15T02:17:00Z`, as Kubernetes writes `metav1.Time`.
     public static func formatTime(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle())

@@ -232,19 +232,7 @@ extension JSONValue {
         do {
             return try decode(type)
         } catch let error as DecodingError {
-            throw KubeDecodingError(target: target, expected: String(describing: type), detail: Self.describe(error))
-        }
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "missing \(path(context)).\(key.stringValue)"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            return "\(path(context)): \(context.debugDescription)"
-        @unknown default: return "\(error)"
+            throw KubeDecodingError(target: target, expected: String(describing: type), detail: KubeJSON.describe(error))
         }
     }
 }

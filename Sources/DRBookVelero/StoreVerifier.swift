@@ -62,7 +62,7 @@ public struct StoreVerifier: Sendable {
             }
         }
         verdict.otherBackups = including.filter { $0.name != chosen?.name }.map { summary(of: $0, now: now, rpo: rpo) }
-        for undated in including where undated.name != chosen?.name && undated.status.completionTimestamp == nil && undated.startedAt == nil {
+        for undated in including where undated.name != chosen?.name && undated.takenAt == nil {
             verdict.findings.append(.ageUnknown(undated, object: store.display(VeleroKeys.metadata(undated.name)), verified: false))
         }
         guard let chosen, let chosenIndex else {
@@ -114,7 +114,7 @@ public struct StoreVerifier: Sendable {
         if let expiration = backup.status.expiration, expiration <= now {
             verdict.findings.append(.expired(backup, at: expiration))
         }
-        if let taken = backup.status.completionTimestamp ?? backup.startedAt {
+        if let taken = backup.takenAt {
             if now.timeIntervalSince(taken) > rpo {
                 verdict.findings.append(.stale(backup, age: now.timeIntervalSince(taken), rpo: rpo, newest: newest))
             }
@@ -242,7 +242,7 @@ public struct StoreVerifier: Sendable {
     // MARK: short verdicts
 
     func summary(of backup: Backup, now: Date, rpo: TimeInterval) -> BackupSummary {
-        let taken = backup.status.completionTimestamp ?? backup.startedAt
+        let taken = backup.takenAt
         let age = taken.map { now.timeIntervalSince($0) }
         var notes: [String] = []
         var status = VerdictStatus.passed

@@ -15,23 +15,8 @@ public enum VeleroJSON {
         do {
             return try decoder().decode(type, from: data)
         } catch let error as DecodingError {
-            throw BackupStoreError(object: object, what: "is not \(expected) (\(describe(error)))",
+            throw BackupStoreError(object: object, what: "is not \(expected) (\(KubeJSON.describe(error)))",
                                    fix: "check that the object was written by Velero and is complete; copy it again from the bucket if this is a mirror")
-        }
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let text = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return text.isEmpty ? "the document" : String(text.drop { $0 == "." })
-        }
-        switch error {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            return "\(path(context)): \(context.debugDescription)"
-        case .keyNotFound(let key, let context):
-            return "\(path(context)): missing field '\(key.stringValue)'"
-        @unknown default:
-            return String(describing: error)
         }
     }
 }

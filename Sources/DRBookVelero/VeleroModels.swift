@@ -93,6 +93,9 @@ public struct Backup: Codable, Sendable, Equatable {
     public var schedule: String? { metadata.labels?[Self.scheduleLabel] }
     /// When the backup's data was taken: Velero sorts backups by start time.
     public var startedAt: Date? { status.startTimestamp ?? metadata.creationTimestamp }
+    /// What a backup's age against the RPO is measured from: its completion, else its start;
+    /// nil when it has neither (then its age cannot be known).
+    public var takenAt: Date? { status.completionTimestamp ?? startedAt }
 
     /// Whether the backup's namespace filter selects `namespace` (`*` and globs
     /// included; an empty inclusion list means all; exclusion wins).

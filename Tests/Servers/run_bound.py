@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 
+from lifeline import exit_with_parent
 
 child = None
 
@@ -55,13 +56,13 @@ def main():
         sys.stderr.write(f"{binary} is not installed (scripts/install-deps installs it)\n")
         sys.exit(3)
     signal.signal(signal.SIGTERM, stop)
+    exit_with_parent(before_exit=stop)
     # Another process may take the port between our probe and the child's bind: try again.
     for _ in range(5):
         port = free_port()
         child = subprocess.Popen([binary] + [a.replace("{port}", str(port)) for a in arguments],
                                  stdin=subprocess.DEVNULL, stdout=sys.stderr, stderr=sys.stderr,
                                  preexec_fn=die_with_parent)
-        exit_with_parent_and_child(child)
         deadline = time.time() + 60
         while time.time() < deadline and child.poll() is None and not ready(port, ready_path):
             time.sleep(0.1)
@@ -73,26 +74,6 @@ def main():
             child.kill()
     sys.stderr.write(f"{binary} did not become ready\n")
     sys.exit(1)
-
-
-_watching = False
-
-
-def exit_with_parent_and_child(process):
-    global _watching
-    if _watching:
-        return
-    _watching = True
-    parent = os.getppid()
-
-    def watch():
-        while True:
-            if os.getppid() != parent:
-                stop()
-            time.sleep(0.5)
-
-    import threading
-    threading.Thread(target=watch, daemon=True).start()
 
 
 if __name__ == "__main__":
