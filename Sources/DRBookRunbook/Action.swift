@@ -21,11 +21,23 @@ public protocol Action: Sendable {
     /// What running it would touch, one line per object ("delete PVC monitoring/prometheus-db-0").
     /// Shown to the operator before a mutating step runs and printed by --dry-run; it must not do I/O.
     func plan(_ inputs: ActionInputs) -> [String]
+
+    /// The read-only checks that must pass before the step is confirmed or run (objects exist,
+    /// permissions, traps such as live pods on a volume about to be replaced), or nil when the
+    /// action has none for these inputs. Building it must not do I/O; running it may.
+    ///
+    /// The engine runs it before the step's confirmation and in --dry-run, and every preflight
+    /// whose inputs are known at run start before the first question of the run; a blocking
+    /// finding stops the run before the step. See docs/runbook-format.md, "Preflight".
+    func preflight(_ inputs: ActionInputs) -> Preflight?
 }
 
 extension Action {
     /// Read-only actions touch nothing.
     public func plan(_ inputs: ActionInputs) -> [String] { [] }
+
+    /// Most actions have nothing to check beyond what their run checks anyway.
+    public func preflight(_ inputs: ActionInputs) -> Preflight? { nil }
 
     public var descriptor: ActionDescriptor { Self.descriptor }
 }
@@ -114,6 +126,63 @@ public struct ActionError: Error, Sendable, Equatable, CustomStringConvertible {
         self.fix = fix
     }
 
+    public var description: String {
+        subject.map { "\($0): \(message)" } ?? message
+    }
+}
+
+/// An action's read-only checks for one step, described without I/O and run by the engine
+/// before anyone is asked to confirm the step.
+///
+/// Its work may read anything (the cluster, the store) but must change nothing: it also runs
+/// in --dry-run, and before steps the operator may still decline.
+public struct Preflight: Sendable {
+    /// What it checks, one line each, for the journal, the console and the dry-run plan
+    /// ("backup daily-full-20261124 is synced to the cluster").
+    public var checks: [String]
+    /// Returns what it found; an empty list, or only warnings, lets the step go ahead. A thrown
+    /// `ActionError` is a blocking finding (a check that cannot be made has not passed);
+    /// cancellation ends the run as interrupted.
+    public var run: @Sendable (ActionContext) async throws -> [PreflightFinding]
+
+    public init(checks: [String], run: @escaping @Sendable (ActionContext) async throws -> [PreflightFinding]) {
+        self.checks = checks
+        self.run = run
+    }
+}
+
+/// One thing a preflight found: what, on which object, and what to do about it.
+public struct PreflightFinding: Sendable, Equatable, Codable, CustomStringConvertible {
+    public enum Severity: String, Sendable, Codable {
+        /// The step must not run: the run stops before it.
+        case blocking
+        /// Shown and journaled; the step may still run.
+        case warning
+    }
+
+    public var severity: Severity
+    public var message: String
+    /// The object or place concerned ("PVC monitoring/prometheus-db-0"), if any.
+    public var subject: String?
+    /// The command or doc section that fixes it.
+    public var fix: String?
+
+    public init(_ severity: Severity, _ message: String, subject: String? = nil, fix: String? = nil) {
+        self.severity = severity
+        self.message = message
+        self.subject = subject
+        self.fix = fix
+    }
+
+    public static func blocking(_ message: String, subject: String? = nil, fix: String? = nil) -> PreflightFinding {
+        PreflightFinding(.blocking, message, subject: subject, fix: fix)
+    }
+
+    public static func warning(_ message: String, subject: String? = nil, fix: String? = nil) -> PreflightFinding {
+        PreflightFinding(.warning, message, subject: subject, fix: fix)
+    }
+
+    /// The same words an `ActionError` would show: "subject: message".
     public var description: String {
         subject.map { "\($0): \(message)" } ?? message
     }

@@ -22,8 +22,11 @@ public struct ConsoleRenderer: Sendable {
 
     public var color: Bool
     private var titles: [String: String] = [:]
-    /// Steps started and not yet ended, in order of start.
+    /// Steps started and not yet ended, in order of start (a preflight's key is `preflight:<id>`).
     private var running: [(id: String, step: Running)] = []
+    /// Steps whose preflight blocked them: their findings are on screen already, so their
+    /// step-end shows only its status line.
+    private var blocked: Set<String> = []
 
     public init(color: Bool) {
         self.color = color
@@ -43,7 +46,7 @@ public struct ConsoleRenderer: Sendable {
             running.append((start.stepID, Running(title: start.title, started: event.time)))
             return []
         case let .stepProgress(progress):
-            if let index = running.firstIndex(where: { $0.id == progress.stepID }) { running[index].step.progress = progress.progress }
+            if let index = running.firstIndex(where: { $0.id == progress.stepID || $0.id == "preflight:\(progress.stepID)" }) { running[index].step.progress = progress.progress }
             return []
         case let .stepLog(log):
             return ["    \(log.line)"]
@@ -52,9 +55,29 @@ public struct ConsoleRenderer: Sendable {
             var line = "\(symbol(end.status)) \(end.title ?? titles[end.stepID] ?? end.stepID) (\(String(format: "%.1f", end.durationSeconds)) s)"
             if let reason = end.reason, end.status != .passed { line += ": \(reason)" }
             var lines = [line]
+            if blocked.remove(end.stepID) != nil, !end.started { return lines }
             if let error = end.error { lines.append("    \(error)") }
             if let fix = end.fix { lines.append("    Fix: \(fix)") }
             return lines
+        case let .preflightStart(start):
+            titles[start.stepID] = start.title
+            let key = "preflight:\(start.stepID)"
+            running.removeAll { $0.id == key }
+            running.append((key, Running(title: "preflight of \(start.title)", started: event.time)))
+            return []
+        case let .preflightEnd(end):
+            running.removeAll { $0.id == "preflight:\(end.stepID)" }
+            let title = titles[end.stepID] ?? end.stepID
+            let outcome = end.interrupted == true ? ": interrupted" : end.passed ? "" : ": it found a reason not to run the step"
+            var lines = ["\(end.passed ? symbol(.passed) : symbol(.failed)) preflight of \(title) (\(String(format: "%.1f", end.durationSeconds)) s)\(outcome)"]
+            if !end.passed, end.interrupted != true { blocked.insert(end.stepID) }
+            for finding in end.findings {
+                lines.append("    \(finding.severity.rawValue): \(finding.description)")
+                if let fix = finding.fix { lines.append("    Fix: \(fix)") }
+            }
+            return lines
+        case let .cleanupStart(cleanup):
+            return ["Cleanup (\(cleanup.reason)): \(cleanup.steps.joined(separator: ", "))"]
         case let .decision(decision):
             return ["    decision on '\(decision.stepID)': \(decision.answer.rawValue) (by \(decision.by.rawValue))"]
         case let .runEnd(end):

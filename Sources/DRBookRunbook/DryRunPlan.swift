@@ -1,10 +1,12 @@
-/// What a run would do, as printed by `--dry-run`: every step, its inputs (secrets redacted),
-/// and what each mutating step would touch.
+/// What a run would do, as printed by `--dry-run`: every step and cleanup step, its inputs
+/// (secrets redacted), what each mutating step would touch, and what each preflight found.
 ///
 /// Dry-run policy: actions that change nothing do run (so later steps' inputs
 /// and `when` conditions can be shown with real values); actions that mutate
-/// never run. Steps whose inputs need a mutating step's outputs are listed
-/// with a note instead of values. No journal is written.
+/// never run, but their preflights (read-only by contract) do. Steps whose
+/// inputs need a mutating step's outputs are listed with a note instead of
+/// values. Cleanup steps are planned after the steps, as a run reaching its
+/// end would run them. No journal is written.
 public struct DryRunPlan: Sendable, Equatable {
     public var runbook: String
     public var entries: [Entry]
@@ -21,6 +23,15 @@ public struct DryRunPlan: Sendable, Equatable {
             case skipped
             /// Its inputs or `when` need values that only a real run has.
             case unresolved
+            /// Its preflight found a reason not to run it; a real run would stop before it.
+            case blocked = "blocked by its preflight"
+        }
+
+        /// A step's preflight in the dry run: what it checked and what it found.
+        public struct PreflightResult: Sendable, Equatable {
+            public var checks: [String]
+            public var passed: Bool
+            public var findings: [PreflightFinding]
         }
 
         public var stepID: String
@@ -33,11 +44,16 @@ public struct DryRunPlan: Sendable, Equatable {
         public var inputs: [(name: String, value: String)]
         public var touches: [String]
         public var note: String?
+        /// A step of the runbook's `cleanup:` list.
+        public var cleanup: Bool = false
+        /// Nil when the step has no preflight, or it was not run (the step is skipped or unresolved).
+        public var preflight: PreflightResult? = nil
 
         public static func == (lhs: Entry, rhs: Entry) -> Bool {
             lhs.stepID == rhs.stepID && lhs.title == rhs.title && lhs.action == rhs.action && lhs.group == rhs.group
                 && lhs.disposition == rhs.disposition && lhs.touches == rhs.touches && lhs.note == rhs.note
                 && lhs.inputs.map(\.name) == rhs.inputs.map(\.name) && lhs.inputs.map(\.value) == rhs.inputs.map(\.value)
+                && lhs.cleanup == rhs.cleanup && lhs.preflight == rhs.preflight
         }
     }
 
@@ -45,12 +61,25 @@ public struct DryRunPlan: Sendable, Equatable {
 
     /// The plan as plain text, one block per step.
     public var lines: [String] {
-        var lines = ["Dry run of \(runbook): mutating steps do not run; read-only checks do."]
+        var lines = ["Dry run of \(runbook): mutating steps do not run; read-only checks and preflights do."]
+        var inCleanup = false
         for entry in entries {
+            if entry.cleanup, !inCleanup {
+                lines.append("Cleanup, run however the run ends:")
+                inCleanup = true
+            }
             let group = entry.group.map { " [\($0)]" } ?? ""
             lines.append("- \(entry.stepID): \(entry.title) (\(entry.action))\(group) — \(entry.disposition.rawValue)")
             for input in entry.inputs { lines.append("    \(input.name): \(input.value)") }
             for touched in entry.touches { lines.append("    would touch: \(touched)") }
+            if let preflight = entry.preflight {
+                for check in preflight.checks { lines.append("    preflight checks: \(check)") }
+                lines.append("    preflight: \(preflight.passed ? "passed" : "failed")")
+                for finding in preflight.findings {
+                    lines.append("      \(finding.severity.rawValue): \(finding.description)")
+                    if let fix = finding.fix { lines.append("      fix: \(fix)") }
+                }
+            }
             if let note = entry.note { lines.append("    note: \(note)") }
         }
         return lines

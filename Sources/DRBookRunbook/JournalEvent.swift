@@ -29,6 +29,9 @@ public struct JournalEvent: Sendable, Equatable, Codable {
         case stepOutput(StepOutput)
         case stepEnd(StepEnd)
         case decision(Decision)
+        case preflightStart(PreflightStart)
+        case preflightEnd(PreflightEnd)
+        case cleanupStart(CleanupStart)
         case runEnd(RunEnd)
 
         /// The `type` written in the journal.
@@ -43,6 +46,9 @@ public struct JournalEvent: Sendable, Equatable, Codable {
             case .stepOutput: return "step-output"
             case .stepEnd: return "step-end"
             case .decision: return "decision"
+            case .preflightStart: return "preflight-start"
+            case .preflightEnd: return "preflight-end"
+            case .cleanupStart: return "cleanup-start"
             case .runEnd: return "run-end"
             }
         }
@@ -50,7 +56,7 @@ public struct JournalEvent: Sendable, Equatable, Codable {
         /// The step the event is about, if any.
         public var stepID: String? {
             switch self {
-            case .runStart, .runResume, .runEnd: return nil
+            case .runStart, .runResume, .runEnd, .cleanupStart: return nil
             case let .stepStart(event): return event.stepID
             case let .stepLog(event): return event.stepID
             case let .stepProgress(event): return event.stepID
@@ -58,6 +64,8 @@ public struct JournalEvent: Sendable, Equatable, Codable {
             case let .stepOutput(event): return event.stepID
             case let .stepEnd(event): return event.stepID
             case let .decision(event): return event.stepID
+            case let .preflightStart(event): return event.stepID
+            case let .preflightEnd(event): return event.stepID
             }
         }
     }
@@ -167,6 +175,33 @@ public struct JournalEvent: Sendable, Equatable, Codable {
         public var touches: [String]
     }
 
+    /// A step's preflight began: its read-only checks, before any question about the step.
+    public struct PreflightStart: Sendable, Equatable, Codable {
+        public var stepID: String
+        public var title: String
+        public var action: String
+        /// What it checks, from the action.
+        public var checks: [String]
+    }
+
+    /// A step's preflight ended. Not passed: a blocking finding, or it was interrupted.
+    public struct PreflightEnd: Sendable, Equatable, Codable {
+        public var stepID: String
+        public var passed: Bool
+        public var durationSeconds: Double
+        public var findings: [PreflightFinding]
+        /// Cancelled (Ctrl-C) before it could tell.
+        public var interrupted: Bool? = nil
+    }
+
+    /// The runbook's `cleanup:` steps begin, on whatever path the run is ending.
+    public struct CleanupStart: Sendable, Equatable, Codable {
+        /// Why the run is ending ("the run passed", "step 'restore' failed: …", "interrupted").
+        public var reason: String
+        /// The cleanup steps still to run, in order; those a resume restored are not listed.
+        public var steps: [String]
+    }
+
     public struct RunEnd: Sendable, Equatable, Codable {
         public var verdict: RunVerdict
         public var exitCode: Int32
@@ -234,6 +269,9 @@ extension JournalEvent {
         case "step-output": kind = .stepOutput(try StepOutput(from: decoder))
         case "step-end": kind = .stepEnd(try StepEnd(from: decoder))
         case "decision": kind = .decision(try Decision(from: decoder))
+        case "preflight-start": kind = .preflightStart(try PreflightStart(from: decoder))
+        case "preflight-end": kind = .preflightEnd(try PreflightEnd(from: decoder))
+        case "cleanup-start": kind = .cleanupStart(try CleanupStart(from: decoder))
         case "run-end": kind = .runEnd(try RunEnd(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: envelope, debugDescription: "unknown event type '\(type)'")
@@ -255,6 +293,9 @@ extension JournalEvent {
         case let .stepOutput(payload): try payload.encode(to: encoder)
         case let .stepEnd(payload): try payload.encode(to: encoder)
         case let .decision(payload): try payload.encode(to: encoder)
+        case let .preflightStart(payload): try payload.encode(to: encoder)
+        case let .preflightEnd(payload): try payload.encode(to: encoder)
+        case let .cleanupStart(payload): try payload.encode(to: encoder)
         case let .runEnd(payload): try payload.encode(to: encoder)
         }
     }
@@ -302,6 +343,22 @@ extension JournalEvent {
             payload.reason = redactor.redact(payload.reason)
             payload.touches = payload.touches.map { redactor.redact($0) }
             copy.kind = .decision(payload)
+        case var .preflightStart(payload):
+            payload.title = redactor.redact(payload.title)
+            payload.checks = payload.checks.map { redactor.redact($0) }
+            copy.kind = .preflightStart(payload)
+        case var .preflightEnd(payload):
+            payload.findings = payload.findings.map { finding in
+                var copy = finding
+                copy.message = redactor.redact(finding.message)
+                copy.subject = finding.subject.map { redactor.redact($0) }
+                copy.fix = finding.fix.map { redactor.redact($0) }
+                return copy
+            }
+            copy.kind = .preflightEnd(payload)
+        case var .cleanupStart(payload):
+            payload.reason = redactor.redact(payload.reason)
+            copy.kind = .cleanupStart(payload)
         case var .runEnd(payload):
             payload.message = payload.message.map { redactor.redact($0) }
             copy.kind = .runEnd(payload)

@@ -47,6 +47,7 @@ extension RunReport {
         out.append("|---|---|---|---|---|---|")
         for (index, step) in steps.enumerated() {
             let name = "`\(MD.code(step.id))` \(MD.cell(step.title))" + (step.mutates == true ? " (mutates)" : "")
+                + (step.cleanup == true ? " (cleanup)" : "")
             var status = "\(Self.symbol(step.status)) \(step.status.rawValue)"
             if let reason = step.reason, step.status != .failed { status += ": \(MD.cell(reason))" }
             let doc = step.doc.map { "[\(MD.cell($0))](\(MD.link("docs/" + $0)))" } ?? ""
@@ -68,6 +69,24 @@ extension RunReport {
                 }
                 if let fix = step.fix { out.append("- **Fix:** \(MD.inline(fix))") }
                 if let doc = step.doc { out.append("- **Doc:** [\(MD.inline(doc))](\(MD.link("docs/" + doc)))") }
+                out.append("")
+            }
+        }
+
+        let preflighted = steps.filter { $0.preflight != nil }
+        if !preflighted.isEmpty {
+            out.append("## Preflights")
+            out.append("")
+            for step in preflighted {
+                guard let preflight = step.preflight else { continue }
+                let verdict = preflight.interrupted == true ? "⚠️ interrupted" : preflight.passed.map { $0 ? "✅ passed" : "❌ failed" } ?? "⚠️ did not finish"
+                out.append("### `\(MD.code(step.id))` \(MD.inline(step.title)) — \(verdict)")
+                out.append("")
+                for check in preflight.checks { out.append("- Checks: \(MD.inline(check))") }
+                for finding in preflight.findings {
+                    out.append("- **\(finding.severity == .blocking ? "Blocking" : "Warning"):** \(MD.inline(finding.description))")
+                    if let fix = finding.fix { out.append("  - **Fix:** \(MD.inline(fix))") }
+                }
                 out.append("")
             }
         }

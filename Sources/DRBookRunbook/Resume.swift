@@ -13,6 +13,8 @@ struct ResumeState: Sendable {
     var restored: [String: Restored]
     /// Steps that started and never finished (killed, or interrupted mid-action), with when they last started.
     var unfinished: [String: Date]
+    /// Whether any step started before the resume: then the run has something to clean up.
+    var anyStepStarted = false
 
     static let fresh = ResumeState(restored: [:], unfinished: [:])
 
@@ -76,11 +78,15 @@ struct ResumeAnalysis {
         for step in runbook.allSteps {
             let id = step.id.value
             guard let status = history.status[id], status == .passed || status == .skipped else { continue }
+            // A cleanup step skipped by its when may hold once the resumed steps have run (its
+            // when can read outputs of steps that had not run then); it is decided again. Only one
+            // that ran, or that the operator said completed, is done for good.
+            if status == .skipped, runbook.isCleanup(id), !history.saidDone.contains(id) { continue }
             restored[id] = .init(status: status, outputs: status == .passed ? history.outputs[id, default: [:]] : [:])
         }
         rerun = try Self.stepsToRunAgain(runbook, restored: restored, registry: registry)
         for id in rerun { restored[id] = nil }
-        state = ResumeState(restored: restored, unfinished: history.unfinished)
+        state = ResumeState(restored: restored, unfinished: history.unfinished, anyStepStarted: history.anyStepStarted)
     }
 
     /// The params the run started with, as `--param` flags; secret ones were never journaled and must be given again.
@@ -125,10 +131,14 @@ private struct JournalHistory {
     var unfinished: [String: Date] = [:]
     /// The verdict of the last run-end, unless a resume came after it.
     var lastVerdict: RunVerdict?
+    var anyStepStarted = false
+    /// Steps whose last decision says their work is done (an unfinished step that completed, work by hand).
+    var saidDone: Set<String> = []
 
     mutating func apply(_ event: JournalEvent) {
         switch event.kind {
         case let .stepStart(start):
+            anyStepStarted = true
             unfinished[start.stepID] = event.time
             status[start.stepID] = nil
             outputs[start.stepID] = [:]
@@ -145,7 +155,9 @@ private struct JournalHistory {
             lastVerdict = end.verdict
         case .runResume:
             lastVerdict = nil
-        case .runStart, .stepLog, .stepProgress, .stepMetric, .stepOutput, .decision:
+        case let .decision(decision):
+            if decision.answer == .done { saidDone.insert(decision.stepID) } else { saidDone.remove(decision.stepID) }
+        case .runStart, .stepLog, .stepProgress, .stepMetric, .stepOutput, .preflightStart, .preflightEnd, .cleanupStart:
             break
         }
     }

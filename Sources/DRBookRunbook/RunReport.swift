@@ -77,6 +77,20 @@ public struct RunReport: Sendable, Equatable, Codable {
         public var reason: String?
         /// Relative to docs/, e.g. `dr/restore.md#restore-from-backup`.
         public var doc: String?
+        /// True for a step of the runbook's `cleanup:` list.
+        public var cleanup: Bool? = nil
+        /// The step's last preflight, if it has one and it ran.
+        public var preflight: PreflightRow? = nil
+    }
+
+    /// What a step's preflight checked and found (its last run, when a resume ran it again).
+    public struct PreflightRow: Sendable, Equatable, Codable {
+        public var checks: [String]
+        /// nil: it started and has no end (the run died during it).
+        public var passed: Bool?
+        public var interrupted: Bool?
+        public var durationSeconds: Double?
+        public var findings: [PreflightFinding]
     }
 
     public struct Metric: Sendable, Equatable, Codable {
@@ -111,6 +125,8 @@ public struct RunReport: Sendable, Equatable, Codable {
         var ends: [String: (JournalEvent.StepEnd, Date)] = [:]
         var metrics: [Metric] = []
         var decisions: [DecisionRow] = []
+        var preflights: [String: PreflightRow] = [:]
+        var cleanupIDs = Set(runbook?.cleanup.map(\.id.value) ?? [])
 
         func see(_ id: String) { if !order.contains(id) { order.append(id) } }
 
@@ -146,6 +162,19 @@ public struct RunReport: Sendable, Equatable, Codable {
             case let .runEnd(payload):
                 end = payload
                 endTime = event.time
+            case let .preflightStart(payload):
+                see(payload.stepID)
+                preflights[payload.stepID] = PreflightRow(checks: payload.checks, passed: nil, interrupted: nil, durationSeconds: nil, findings: [])
+            case let .preflightEnd(payload):
+                see(payload.stepID)
+                var row = preflights[payload.stepID] ?? PreflightRow(checks: [], passed: nil, interrupted: nil, durationSeconds: nil, findings: [])
+                row.passed = payload.passed
+                row.interrupted = payload.interrupted
+                row.durationSeconds = payload.durationSeconds
+                row.findings = payload.findings
+                preflights[payload.stepID] = row
+            case let .cleanupStart(payload):
+                cleanupIDs.formUnion(payload.steps)
             case .stepLog, .stepProgress, .stepOutput:
                 break
             }
@@ -155,6 +184,8 @@ public struct RunReport: Sendable, Equatable, Codable {
         let byID = Dictionary(runbookSteps.map { ($0.id.value, $0) }, uniquingKeysWith: { first, _ in first })
         // Journal order first; then runbook steps the run never reached.
         for step in runbookSteps where !order.contains(step.id.value) { order.append(step.id.value) }
+        // Cleanup runs last, however far the steps got: so it is listed.
+        order = order.filter { !cleanupIDs.contains($0) } + order.filter { cleanupIDs.contains($0) }
 
         steps = order.map { id in
             let started = starts[id]
@@ -181,7 +212,7 @@ public struct RunReport: Sendable, Equatable, Codable {
                 mutates: started?.0.mutates, status: status, startedAt: started?.1, durationSeconds: duration,
                 attempts: ended?.0.attempts, error: ended?.0.error, fix: ended?.0.fix,
                 reason: ended?.0.reason ?? (status == .notRun && end == nil ? "not reached: the run did not finish" : nil),
-                doc: step?.doc?.value.description)
+                doc: step?.doc?.value.description, cleanup: cleanupIDs.contains(id) ? true : nil, preflight: preflights[id])
         }
 
         let secret = Set(start?.secretParams ?? [])

@@ -10,13 +10,19 @@ public struct Runbook: Sendable {
     public var metadata: Metadata
     public var params: [ParamSpec]
     public var steps: [StepNode]
+    /// Steps run one at a time on every way the run ends — passed, failed, stopped, Ctrl-C, and
+    /// the next resume after a crash — each at most once per run (docs/runbook-format.md, "Cleanup").
+    public var cleanup: [Step] = []
 
     public func param(named name: String) -> ParamSpec? {
         params.first { $0.name == name }
     }
 
-    /// Every step in run order, parallel groups flattened.
-    public var allSteps: [Step] {
+    /// Every step of `steps:` in run order, parallel groups flattened, then the cleanup steps.
+    public var allSteps: [Step] { mainSteps + cleanup }
+
+    /// The steps of `steps:` in run order, parallel groups flattened; no cleanup steps.
+    public var mainSteps: [Step] {
         steps.flatMap { node -> [Step] in
             switch node {
             case let .step(step): return [step]
@@ -24,6 +30,8 @@ public struct Runbook: Sendable {
             }
         }
     }
+
+    public func isCleanup(_ stepID: String) -> Bool { cleanup.contains { $0.id.value == stepID } }
 
     public struct Metadata: Sendable {
         public var name: String

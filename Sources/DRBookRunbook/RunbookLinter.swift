@@ -72,6 +72,12 @@ private struct LintPass {
                 finished.formUnion(group.steps.map(\.id.value))
             }
         }
+        // Cleanup runs after the steps, however far they got: it may use any step's outputs (null
+        // for a step that did not run) and those of the cleanup steps before it.
+        for step in runbook.cleanup {
+            check(step, finished: finished, inCleanup: true)
+            finished.insert(step.id.value)
+        }
     }
 
     private mutating func indexSteps() {
@@ -83,17 +89,22 @@ private struct LintPass {
                 steps = group.steps
                 for step in steps { groupOfStep[step.id.value] = groupIndex }
             }
-            for step in steps where !step.id.value.isEmpty {
-                if let first = stepsByID[step.id.value] {
-                    diagnostics.append(.error(at: step.id.location, "duplicate step id '\(step.id.value)'; it is first used at line \(first.id.location.line); expected ids unique in the runbook, parallel groups included"))
-                } else {
-                    stepsByID[step.id.value] = step
-                }
+            indexIDs(of: steps)
+        }
+        indexIDs(of: runbook.cleanup)
+    }
+
+    private mutating func indexIDs(of steps: [Step]) {
+        for step in steps where !step.id.value.isEmpty {
+            if let first = stepsByID[step.id.value] {
+                diagnostics.append(.error(at: step.id.location, "duplicate step id '\(step.id.value)'; it is first used at line \(first.id.location.line); expected ids unique in the runbook, parallel groups included"))
+            } else {
+                stepsByID[step.id.value] = step
             }
         }
     }
 
-    private mutating func check(_ step: Step, finished: Set<String>) {
+    private mutating func check(_ step: Step, finished: Set<String>, inCleanup: Bool = false) {
         let what = "step '\(step.id.value)'"
         if let doc = step.doc { checkDoc(doc, in: "doc of \(what)") }
         let action = actionOf(step)
@@ -103,7 +114,7 @@ private struct LintPass {
         }
 
         let references = ReferenceScope(runbook: runbook, catalog: catalog, stepsByID: stepsByID, groupOfStep: groupOfStep)
-        var checker = ExpressionTypeChecker { reference in references.resolve(reference, from: step, finished: finished) }
+        var checker = ExpressionTypeChecker { reference in references.resolve(reference, from: step, inCleanup: inCleanup, finished: finished) }
         for input in step.with {
             let inputSpec = action?.input(named: input.name.value)
             checkValue(input.value, of: input, in: step, spec: inputSpec, checker: &checker)
@@ -189,7 +200,7 @@ private struct ReferenceScope {
     let groupOfStep: [String: Int]
 
     /// What a reference in `step` points at, and its type, given the steps finished before it.
-    func resolve(_ reference: Reference, from step: Step, finished: Set<String>) -> Result<ValueType?, ReferenceShapeError> {
+    func resolve(_ reference: Reference, from step: Step, inCleanup: Bool, finished: Set<String>) -> Result<ValueType?, ReferenceShapeError> {
         switch reference.target {
         case let .failure(problem):
             return .failure(problem)
@@ -208,7 +219,7 @@ private struct ReferenceScope {
                 return .failure(ReferenceShapeError(message: "'\(reference.text)' refers to unknown step '\(stepID)'\(hint); expected the id of an earlier step"))
             }
             guard finished.contains(stepID) else {
-                return .failure(ReferenceShapeError(message: notYetFinished(target, from: step, reference: reference)))
+                return .failure(ReferenceShapeError(message: notYetFinished(target, from: step, inCleanup: inCleanup, reference: reference)))
             }
             guard let action = catalog[target.uses.value] else { return .success(nil) }
             guard let spec = action.output(named: output) else {
@@ -220,10 +231,13 @@ private struct ReferenceScope {
         }
     }
 
-    private func notYetFinished(_ target: Step, from step: Step, reference: Reference) -> String {
+    private func notYetFinished(_ target: Step, from step: Step, inCleanup: Bool, reference: Reference) -> String {
         let targetID = target.id.value
         if targetID == step.id.value {
             return "'\(reference.text)': step '\(targetID)' refers to its own outputs; expected an earlier step"
+        }
+        if runbook.isCleanup(targetID), !inCleanup {
+            return "'\(reference.text)': step '\(targetID)' is a cleanup step, which runs after every step; a step can only use outputs of steps before it"
         }
         if let group = groupOfStep[targetID], group == groupOfStep[step.id.value] {
             return "'\(reference.text)': step '\(targetID)' is in the same parallel group as '\(step.id.value)' and runs at the same time; move it before the group"

@@ -46,7 +46,7 @@ public enum RunbookLoader {
         return (runbook, reader.diagnostics)
     }
 
-    static let runbookKeys = ["apiVersion", "kind", "metadata", "params", "steps"]
+    static let runbookKeys = ["apiVersion", "kind", "metadata", "params", "steps", "cleanup"]
     static let metadataKeys = ["name", "title", "doc", "tags"]
     static let paramKeys = ["type", "default", "required", "description", "values", "secret"]
     static let stepKeys = ["id", "title", "doc", "uses", "with", "when", "timeout", "retry", "onFailure", "destructive"]
@@ -104,9 +104,14 @@ extension YAMLReader {
         } else {
             error(at: rootLocation, "the runbook has no steps; expected a 'steps' list with at least one step")
         }
+        var cleanup: [Step] = []
+        if let entry = value("cleanup"), let items = sequence(entry.value, "cleanup") {
+            if items.isEmpty { error(at: location(of: entry.value), "cleanup is empty; expected at least one step, or no cleanup key") }
+            cleanup = items.enumerated().compactMap { cleanupStep($1, index: $0 + 1) }
+        }
         return Runbook(
             file: file, apiVersion: value("apiVersion")?.value.scalar?.string ?? "", kind: value("kind")?.value.scalar?.string,
-            metadata: metadata, params: params, steps: steps)
+            metadata: metadata, params: params, steps: steps, cleanup: cleanup)
     }
 
     private mutating func metadata(_ node: Node) -> Runbook.Metadata {
@@ -233,9 +238,20 @@ extension YAMLReader {
         return .parallel(group)
     }
 
-    private mutating func step(_ entries: [Entry], at location: SourceLocation, index: Int) -> Step? {
+    /// Cleanup steps run one at a time, whatever happened before: a group's concurrency would
+    /// make the order in which things are put back depend on timing.
+    private mutating func cleanupStep(_ node: Node, index: Int) -> Step? {
+        guard let entries = mapping(node, "cleanup step \(index)") else { return nil }
+        if let parallel = entries.first(where: { $0.key == "parallel" }) {
+            error(at: parallel.keyLocation, "cleanup step \(index) is a parallel group; cleanup steps run one at a time, so list them one after another")
+            return nil
+        }
+        return step(entries, at: location(of: node), index: index, cleanup: true)
+    }
+
+    private mutating func step(_ entries: [Entry], at location: SourceLocation, index: Int, cleanup: Bool = false) -> Step? {
         let field = { (key: String) in entries.first { $0.key == key } }
-        var what = "step \(index)"
+        var what = cleanup ? "cleanup step \(index)" : "step \(index)"
         var id = Located("", at: location)
         if let idEntry = field("id"), let text = string(idEntry.value, "id of \(what)") {
             id = Located(text, at: self.location(of: idEntry.value))

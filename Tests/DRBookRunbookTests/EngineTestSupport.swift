@@ -108,6 +108,72 @@ struct IdempotentCountAction: Action {
     func plan(_ inputs: ActionInputs) -> [String] { ["ensure a line in \(inputs.string("file") ?? "?")"] }
 }
 
+/// Mutating and not idempotent, like test.count, with a preflight: `allow: false` is a blocking
+/// finding, `warn: true` a warning, `fail: true` a check that cannot be made (it throws).
+/// Both its preflight and its run are logged, as `preflight:<step>` and `<step>`.
+struct GuardedCountAction: Action {
+    static let descriptor = ActionDescriptor(
+        name: "test.guarded", summary: "Appends a line to a file, once its preflight allows it.",
+        inputs: [
+            InputSpec("file", .string, required: true), InputSpec("allow", .bool), InputSpec("warn", .bool),
+            InputSpec("fail", .bool), InputSpec("subject", .string),
+        ],
+        mutates: true, idempotent: false)
+
+    let log: CallLog
+
+    func run(_ inputs: ActionInputs, _ context: ActionContext) async throws -> ActionOutputs {
+        log.add("test.guarded", context.stepID, inputs)
+        try appendLine(context.stepID, to: try inputs.requiredString("file"))
+        return [:]
+    }
+
+    func plan(_ inputs: ActionInputs) -> [String] { ["append a line to \(inputs.string("file") ?? "?")"] }
+
+    func preflight(_ inputs: ActionInputs) -> Preflight? {
+        let subject = inputs.string("subject") ?? "PVC monitoring/prometheus-db-0"
+        return Preflight(checks: ["no pod mounts \(subject)"]) { context in
+            log.add("test.guarded", "preflight:\(context.stepID)", inputs)
+            context.log("looked at \(subject)")
+            if inputs.bool("fail") == true {
+                throw ActionError("cannot list pods: connection refused", subject: "https://cluster.example", fix: "check the kubeconfig")
+            }
+            var findings: [PreflightFinding] = []
+            if inputs.bool("warn") == true {
+                findings.append(.warning("the volume is larger than the backup", subject: subject))
+            }
+            if inputs.bool("allow") == false {
+                findings.append(.blocking("is mounted by running pod prometheus-0", subject: subject, fix: "scale statefulset prometheus to 0 first"))
+            }
+            return findings
+        }
+    }
+}
+
+/// Answers like `ScriptedPrompt`, and notes for each question which preflights had ended by then.
+final class PreflightWatchingPrompt: ConfirmationPrompt, @unchecked Sendable {
+    let isInteractive = true
+    let observer: RecordingObserver
+    private let lock = NSLock()
+    private var asked: [(stepID: String, preflightsDone: [String])] = []
+
+    init(observer: RecordingObserver) {
+        self.observer = observer
+    }
+
+    func confirm(_ request: ConfirmationRequest) async -> Bool {
+        let done = observer.events.compactMap { event -> String? in
+            if case let .preflightEnd(end) = event.kind, end.passed { return end.stepID } else { return nil }
+        }
+        lock.withLock { asked.append((request.stepID, done)) }
+        return true
+    }
+
+    func decideUnfinished(_ request: ConfirmationRequest) async -> UnfinishedStepAnswer { .stop }
+
+    var questions: [(stepID: String, preflightsDone: [String])] { lock.withLock { asked } }
+}
+
 /// Work by hand, like `manual`: passes only when someone (or a flag) answered before it ran.
 struct ByHandAction: Action {
     static let descriptor = ActionDescriptor(
@@ -321,7 +387,7 @@ final class EngineFixture: @unchecked Sendable {
         ActionRegistry([
             EchoAction(log: log), CountAction(log: log), IdempotentCountAction(log: log), FailAction(log: log),
             SleepAction(log: log, gauge: gauge), ProgressAction(), BlockAction(log: log, started: blockStarted),
-            ByHandAction(log: log),
+            ByHandAction(log: log), GuardedCountAction(log: log),
         ])
     }
 
@@ -358,7 +424,7 @@ final class EngineFixture: @unchecked Sendable {
 }
 
 /// A runbook header with a name, for test YAML.
-func runbookYAML(_ steps: String, params: String = "") -> String {
+func runbookYAML(_ steps: String, params: String = "", cleanup: String = "") -> String {
     var text = """
         apiVersion: drbook/v1
         kind: Runbook
@@ -369,6 +435,7 @@ func runbookYAML(_ steps: String, params: String = "") -> String {
         """
     if !params.isEmpty { text += "params:\n" + params + "\n" }
     text += "steps:\n" + steps
+    if !cleanup.isEmpty { text += (text.hasSuffix("\n") ? "" : "\n") + "cleanup:\n" + cleanup }
     return text
 }
 
@@ -379,6 +446,14 @@ extension Array where Element == JournalEvent {
 
     var runEnd: JournalEvent.RunEnd? {
         compactMap { if case let .runEnd(end) = $0.kind { return end } else { return nil } }.last
+    }
+
+    var preflightEnds: [JournalEvent.PreflightEnd] {
+        compactMap { if case let .preflightEnd(end) = $0.kind { return end } else { return nil } }
+    }
+
+    var cleanupStarts: [JournalEvent.CleanupStart] {
+        compactMap { if case let .cleanupStart(start) = $0.kind { return start } else { return nil } }
     }
 
     var decisions: [JournalEvent.Decision] {

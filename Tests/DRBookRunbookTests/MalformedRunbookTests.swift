@@ -59,7 +59,7 @@ struct MalformedRunbookTests {
             """
         let found = try lintLines(yaml)
         #expect(found == [
-            "t.yaml:3:1: error: the runbook has unknown key 'parameters'; expected one of: apiVersion, kind, metadata, params, steps",
+            "t.yaml:3:1: error: the runbook has unknown key 'parameters'; expected one of: apiVersion, kind, metadata, params, steps, cleanup",
         ])
     }
 
