@@ -38,9 +38,11 @@ let package = Package(
         .target(name: "DRBookArchive", dependencies: ["CArchive"]),
         .target(name: "DRBookObjectStore", dependencies: ["DRBookHTTP"]),
         .target(name: "DRBookKube", dependencies: ["DRBookHTTP", "DRBookProcess", "Yams"]),
+        // The platform profile: the platform's names and numbers as data (platforms/*.yaml, built in).
+        .target(name: "DRBookPlatform", dependencies: ["Yams"]),
         .target(name: "DRBookVelero", dependencies: ["DRBookHTTP", "DRBookObjectStore", "DRBookArchive", "DRBookKube"]),
         // SOPS files, age-key decryption through the sops binary, secret validators.
-        .target(name: "DRBookSecrets", dependencies: ["DRBookProcess", "DRBookDigest", "DRBookHTTP", "Yams"]),
+        .target(name: "DRBookSecrets", dependencies: ["DRBookProcess", "DRBookDigest", "DRBookHTTP", "DRBookPlatform", "Yams"]),
         // The alert path: Alertmanager, Prometheus and healthchecks.io clients.
         .target(name: "DRBookAlerting", dependencies: ["DRBookHTTP", "DRBookKube", "DRBookDigest", "Yams"]),
         // The simulated cluster, store and monitors for tests and `drbook demo`.
@@ -51,7 +53,7 @@ let package = Package(
         // The runbook engine: format, loader, lint, expressions. It imports no system module.
         .target(name: "DRBookRunbook", dependencies: ["DRBookDigest", "Yams"]),
         // The actions: the only glue between the engine and the systems.
-        .target(name: "DRBookActions", dependencies: ["DRBookRunbook", "DRBookHTTP", "DRBookObjectStore", "DRBookVelero", "DRBookProcess", "DRBookKube", "DRBookSecrets"]),
+        .target(name: "DRBookActions", dependencies: ["DRBookRunbook", "DRBookHTTP", "DRBookObjectStore", "DRBookVelero", "DRBookProcess", "DRBookKube", "DRBookSecrets", "DRBookPlatform"]),
         .executableTarget(
             name: "drbook",
             dependencies: [
@@ -64,6 +66,7 @@ let package = Package(
                 "DRBookKube",
                 "DRBookSecrets",
                 "DRBookSandbox",
+                "DRBookPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -90,7 +93,8 @@ let package = Package(
         .testTarget(name: "DRBookActionsTests", dependencies: ["DRBookActions", "DRBookKube", "DRBookSandbox", "DRBookVelero", "DRBookTestSupport"]),
         .testTarget(name: "DRBookVeleroTests", dependencies: ["DRBookVelero", "DRBookTestSupport"]),
         .testTarget(name: "DRBookKubeTests", dependencies: ["DRBookKube", "DRBookTestSupport"]),
-        .testTarget(name: "DRBookSecretsTests", dependencies: ["DRBookSecrets", "DRBookTestSupport"]),
+        .testTarget(name: "DRBookSecretsTests", dependencies: ["DRBookSecrets", "DRBookPlatform", "DRBookTestSupport"]),
+        .testTarget(name: "DRBookPlatformTests", dependencies: ["DRBookPlatform", "DRBookSecrets", "DRBookTestSupport", "Yams"]),
         .testTarget(name: "DRBookSandboxTests", dependencies: ["DRBookSandbox", "DRBookKube", "DRBookVelero", "DRBookObjectStore", "DRBookTestSupport"]),
         .testTarget(name: "DRBookAlertingTests", dependencies: ["DRBookAlerting", "DRBookSandbox", "DRBookKube", "DRBookTestSupport"]),
         .testTarget(name: "DRBookCLITests", dependencies: ["drbook", "DRBookArchive", "DRBookVelero", "DRBookProcess", "DRBookTestSupport"]),

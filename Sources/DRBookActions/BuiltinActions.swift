@@ -1,20 +1,26 @@
 import DRBookHTTP
 import DRBookKube
+import DRBookPlatform
 import DRBookRunbook
 import Foundation
 
-/// What actions need from the world they run in: clients and the process environment.
+/// What actions need from the world they run in: clients, the process environment and the platform.
 public struct ActionEnvironment: Sendable {
     public var http: HTTPClient
     public var processEnvironment: [String: String]
     /// The cluster, as --kubeconfig / --context / KUBECONFIG or the pod's service account name it.
     public var kube: KubeConnection
+    /// The platform's names (SOPS keys, formats, placeholders, namespaces…): drbook.yaml's
+    /// `platform:` or the default. Kept as a result so that a bad profile fails only the steps
+    /// that read it, with its file:line:column, and not the listing of actions.
+    public var platform: Result<PlatformProfile, PlatformProfileError>
 
     public init(http: HTTPClient = .shared, processEnvironment: [String: String] = ProcessInfo.processInfo.environment,
-                kube: KubeConnection? = nil) {
+                kube: KubeConnection? = nil, platform: Result<PlatformProfile, PlatformProfileError>? = nil) {
         self.http = http
         self.processEnvironment = processEnvironment
         self.kube = kube ?? KubeConnection(access: KubeAccess(environment: processEnvironment))
+        self.platform = platform ?? Result { () throws(PlatformProfileError) in try PlatformChoice.resolve() }
     }
 }
 

@@ -10,10 +10,10 @@ struct KubeSecretMatchesAction: Action {
         name: "k8s.secretMatches",
         summary: "Check that a Secret in the cluster holds the same values as the SOPS file in git, compared by SHA-256 digest.",
         inputs: [
-            InputSpec("file", .string, required: true, description: "The SOPS file in git, e.g. k8s/clusters/prod/bootstrap/variables-cluster-secret.enc.yaml."),
-            InputSpec("keys", .list, required: true, description: "Key paths in the file, e.g. [stringData.alertmanager_webhook_url]; the Secret's key is the last part."),
+            InputSpec("file", .string, required: true, description: "The SOPS file in git (relative to drbook's working directory)."),
+            InputSpec("keys", .list, required: true, description: "Key paths in the file, e.g. [stringData.KEY]; the Secret's key is the last part."),
             InputSpec("secretNamespace", .string, required: true, description: "The Secret's namespace, e.g. flux-system."),
-            InputSpec("secretName", .string, required: true, description: "The Secret the file becomes, e.g. variables-cluster."),
+            InputSpec("secretName", .string, required: true, description: "The Secret the file becomes (Flux decrypts the file into it)."),
             InputSpec("kustomization", .string, description: "The Flux Kustomization that applies the file, e.g. bootstrap: its state is reported and, with `revision`, its last applied revision compared."),
             InputSpec("kustomizationNamespace", .string, description: "Its namespace. Default: secretNamespace."),
             InputSpec("revision", .string, description: "The source revision that carries the change, e.g. main@sha1:… or v1.2.3@sha256:…"),
@@ -37,7 +37,7 @@ struct KubeSecretMatchesAction: Action {
         let file = try inputs.requiredString("file")
         let paths = try (inputs.strings("keys") ?? []).map { (text: String) throws(ActionError) -> SopsKeyPath in
             guard let path = SopsKeyPath(parsing: text) else {
-                throw ActionError("input 'keys' has an unreadable key path '\(text)'", fix: "write key paths like stringData.alertmanager_webhook_url")
+                throw ActionError("input 'keys' has an unreadable key path '\(text)'", fix: "write key paths like stringData.KEY")
             }
             return path
         }

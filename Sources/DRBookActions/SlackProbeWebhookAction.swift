@@ -1,3 +1,4 @@
+import DRBookPlatform
 import DRBookRunbook
 import DRBookSecrets
 import Foundation
@@ -9,9 +10,9 @@ struct SlackProbeWebhookAction: Action {
         summary: "Prove a Slack incoming webhook is live without posting any message.",
         inputs: [
             InputSpec("url", .string, secret: true,
-                      description: "The webhook URL, from a secret source such as ${{ env.SLACK_WEBHOOK_URL }}. Give this, or file and key."),
-            InputSpec("file", .string, description: "A SOPS file holding the webhook, decrypted with the age key in drbook's environment."),
-            InputSpec("key", .string, description: "The key of the webhook in file. Default: stringData.alertmanager_webhook_url."),
+                      description: "The webhook URL, from a secret source such as ${{ env.SLACK_WEBHOOK_URL }}. Without it, the webhook is decrypted from file and key."),
+            InputSpec("file", .string, description: "A SOPS file holding the webhook, decrypted with the age key in drbook's environment. Default (without url): the platform profile's file of the Slack webhook."),
+            InputSpec("key", .string, description: "The key of the webhook in file. Default: the platform profile's Slack webhook key."),
         ],
         outputs: [
             OutputSpec("verdict", .string, description: "live, dead, unknown (rate limited, a Slack error) or unreachable (no answer)."),
@@ -35,7 +36,8 @@ struct SlackProbeWebhookAction: Action {
     func run(_ inputs: ActionInputs, _ context: ActionContext) async throws -> ActionOutputs {
         let value = try await webhook(inputs, context)
         context.treatAsSecret(value.revealed)
-        let result = await SlackWebhookProbe(http: environment.http).probe(value)
+        let key = inputs.string("key") ?? (try? environment.platformProfile())?.alerting.slackWebhook.key
+        let result = await SlackWebhookProbe(http: environment.http, key: key).probe(value)
         context.log("\(result.verdict.rawValue): \(result.message)")
         guard result.verdict == .live else {
             throw ActionError(result.message, subject: "Slack webhook", fix: result.fix)
@@ -48,12 +50,12 @@ struct SlackProbeWebhookAction: Action {
     /// The URL given, or the one decrypted from the SOPS file.
     private func webhook(_ inputs: ActionInputs, _ context: ActionContext) async throws(ActionError) -> SecretValue {
         if let url = inputs.string("url") { return SecretValue(url) }
-        guard let file = inputs.string("file") else {
-            throw ActionError("neither input 'url' nor input 'file' is given", fix: "give url (from a secret) or file and key")
-        }
-        let keyText = inputs.string("key") ?? "stringData.alertmanager_webhook_url"
+        // Without url, the webhook is where the platform profile keeps it, unless file and key say otherwise.
+        let platform = try environment.platformProfile()
+        let file = inputs.string("file") ?? platform.path(of: platform.alerting.slackWebhook)
+        let keyText = inputs.string("key") ?? platform.alerting.slackWebhook.key
         guard let key = SopsKeyPath(parsing: keyText) else {
-            throw ActionError("input 'key' is '\(keyText)', not a key path", fix: "write it like stringData.alertmanager_webhook_url")
+            throw ActionError("input 'key' is '\(keyText)', not a key path", fix: "write it like stringData.KEY")
         }
         do {
             let sops = try SopsBinary.locate(environment: environment.processEnvironment)

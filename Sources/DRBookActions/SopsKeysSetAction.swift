@@ -1,3 +1,4 @@
+import DRBookPlatform
 import DRBookRunbook
 import DRBookSecrets
 import Foundation
@@ -8,14 +9,14 @@ struct SopsKeysSetAction: Action {
         name: "sops.keysSet",
         summary: "Prove that keys of a SOPS file are set and encrypted and, with an age key, that their values are valid.",
         inputs: [
-            InputSpec("file", .string, required: true,
-                      description: "The SOPS file, e.g. k8s/clusters/prod/bootstrap/variables-cluster-secret.enc.yaml (relative to drbook's working directory)."),
+            InputSpec("file", .string,
+                      description: "The SOPS file (relative to drbook's working directory). Default: the platform profile's file of the alerting secrets."),
             InputSpec("keys", .list,
-                      description: "Keys to check, as PATH or PATH=FORMAT (formats: any, url, slack-webhook, heartbeat-url, regex:<pattern>), e.g. [\"stringData.alertmanager_webhook_url\"]. Default: every value the file's rule encrypts."),
+                      description: "Keys to check, as PATH or PATH=FORMAT (formats: any, url, slack-webhook, heartbeat-url, regex:<pattern>), e.g. [\"stringData.KEY=url\"]. Default: with file, every value the file's rule encrypts; without, the platform profile's alerting secrets."),
             InputSpec("decrypt", .string,
                       description: "auto (decrypt when an age key is found), required (fail without one) or never. Default: auto."),
             InputSpec("placeholdersFrom", .list,
-                      description: "Manifests whose ${var:=default} defaults mean 'never set', e.g. the kube-prometheus-stack HelmRelease. Default: the platform's https://example.invalid/no-heartbeat-configured for alertmanager_heartbeat_url."),
+                      description: "Manifests whose ${var:=default} defaults mean 'never set' (instead of the platform profile's placeholders). Default: the platform profile's placeholders."),
             InputSpec("placeholders", .list, description: "More values that mean 'never set', for any key."),
             InputSpec("pingEndpoints", .list,
                       description: "Ping endpoints of a self-hosted healthchecks with a custom PING_ENDPOINT (https://hc-ping.com/ and <base>/ping/ are always known)."),
@@ -34,8 +35,9 @@ struct SopsKeysSetAction: Action {
             the file must be encrypted too. With an age key (`SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY`, \
             `SOPS_AGE_KEY_CMD` or `~/.config/sops/age/keys.txt` in drbook's environment), each value \
             is decrypted by the `sops` program into memory and validated: not empty, not a \
-            placeholder, and of its format (`alertmanager_webhook_url` a Slack incoming webhook, \
-            `alertmanager_heartbeat_url` a healthchecks ping URL, others any value).
+            placeholder, and of its format (the platform profile's format for its alerting secrets: \
+            a Slack incoming webhook, a healthchecks ping URL; others any value, unless PATH=FORMAT \
+            says otherwise). The platform profile is drbook.yaml's `platform:` or the default layout.
 
             Values never reach the log, the journal or a report: they are registered as secrets \
             with the run's redactor, and lines show a URL as its scheme, host and length. Each key \
@@ -46,11 +48,12 @@ struct SopsKeysSetAction: Action {
     let environment: ActionEnvironment
 
     func run(_ inputs: ActionInputs, _ context: ActionContext) async throws -> ActionOutputs {
-        let file = try inputs.requiredString("file")
-        let keys = try inputs.strings("keys") ?? []
+        let platform = try environment.platformProfile()
+        let file = inputs.string("file") ?? platform.path(of: platform.alerting.slackWebhook)
+        let keys = try inputs.strings("keys") ?? (inputs.string("file") == nil ? SopsInputs.alertingKeys(platform, in: file) : [])
         let requests = try keys.map { (text: String) throws(ActionError) -> SecretKeyRequest in
             do {
-                return try SecretKeyRequest(parsing: text)
+                return try SecretKeyRequest(parsing: text, formats: platform.valueFormats)
             } catch let error as ValueFormatError {
                 throw ActionError("input 'keys' has \(error.description)", fix: "write each key as PATH or PATH=FORMAT")
             } catch {
@@ -58,7 +61,8 @@ struct SopsKeysSetAction: Action {
             }
         }
         let mode = try decryptMode(inputs.string("decrypt"))
-        let checker = SecretsChecker(environment: environment.processEnvironment, validator: try SopsInputs.validator(inputs), mode: mode)
+        let checker = SecretsChecker(environment: environment.processEnvironment, validator: try SopsInputs.validator(inputs, platform: platform),
+                                     mode: mode, formats: platform.valueFormats)
         // Every decrypted value goes to the run's redactor before anything can print it.
         let learnSecret: @Sendable (String) -> Void = { context.treatAsSecret($0) }
         let report: SecretsReport
@@ -91,10 +95,10 @@ struct SopsKeysSetAction: Action {
 
 /// Inputs the SOPS actions share.
 enum SopsInputs {
-    /// The validator the inputs describe: placeholders (the platform's default, or the manifests'), extra ping endpoints.
-    static func validator(_ inputs: ActionInputs) throws(ActionError) -> SecretValidator {
+    /// The validator the inputs describe: placeholders (the platform profile's, or the manifests'), extra ping endpoints.
+    static func validator(_ inputs: ActionInputs, platform: PlatformProfile) throws(ActionError) -> SecretValidator {
         let extra = Placeholders(any: try inputs.strings("placeholders") ?? [])
-        var placeholders = Placeholders.platformDefault.merging(extra)
+        var placeholders = Placeholders(platform: platform).merging(extra)
         if let manifests = try inputs.strings("placeholdersFrom"), !manifests.isEmpty {
             var texts: [String] = []
             for path in manifests {
@@ -106,5 +110,10 @@ enum SopsInputs {
             placeholders = Placeholders.fromManifests(texts).merging(extra)
         }
         return SecretValidator(placeholders: placeholders, pingEndpoints: try inputs.strings("pingEndpoints") ?? [])
+    }
+
+    /// The platform profile's alerting secrets that live in `file`.
+    static func alertingKeys(_ platform: PlatformProfile, in file: String) -> [String] {
+        platform.alerting.all.filter { platform.path(of: $0) == file }.map(\.key)
     }
 }

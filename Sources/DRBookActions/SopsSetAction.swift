@@ -1,3 +1,4 @@
+import DRBookPlatform
 import DRBookRunbook
 import DRBookSecrets
 import Foundation
@@ -9,12 +10,12 @@ struct SopsSetAction: Action {
         summary: "Write one secret into a SOPS file: validated first, given to sops on standard input, verified after.",
         inputs: [
             InputSpec("file", .string, required: true,
-                      description: "The SOPS file, e.g. k8s/clusters/prod/bootstrap/variables-cluster-secret.enc.yaml."),
-            InputSpec("key", .string, required: true, description: "The key, e.g. stringData.alertmanager_heartbeat_url."),
+                      description: "The SOPS file (relative to drbook's working directory)."),
+            InputSpec("key", .string, required: true, description: "The key, e.g. stringData.KEY."),
             InputSpec("value", .string, required: true, secret: true,
                       description: "The value, from a secret source such as ${{ env.HEARTBEAT_URL }}; never written in the runbook itself."),
             InputSpec("format", .string,
-                      description: "any, url, slack-webhook, heartbeat-url or regex:<pattern>. Default: by key name (alertmanager_webhook_url: slack-webhook, alertmanager_heartbeat_url: heartbeat-url, others: any)."),
+                      description: "any, url, slack-webhook, heartbeat-url or regex:<pattern>. Default: the platform profile's format for the key (its alerting secrets), others: any."),
             InputSpec("placeholdersFrom", .list, description: "Manifests whose ${var:=default} defaults are refused as values."),
             InputSpec("pingEndpoints", .list, description: "Ping endpoints of a self-hosted healthchecks with a custom PING_ENDPOINT."),
         ],
@@ -46,12 +47,13 @@ struct SopsSetAction: Action {
         let value = SecretValue(try inputs.requiredString("value"))
         context.treatAsSecret(value.revealed)
         guard let key = SopsKeyPath(parsing: keyText) else {
-            throw ActionError("input 'key' is '\(keyText)', not a key path", fix: "write it like stringData.alertmanager_heartbeat_url")
+            throw ActionError("input 'key' is '\(keyText)', not a key path", fix: "write it like stringData.KEY")
         }
+        let platform = try environment.platformProfile()
         let format: ValueFormat
         do {
             format = try inputs.string("format").map { text throws(ValueFormatError) in try ValueFormat(parsing: text) }
-                ?? ValueFormat.inferred(forKey: key.leafName)
+                ?? ValueFormat.inferred(forKey: key.leafName, table: platform.valueFormats)
         } catch {
             throw ActionError("input 'format': \(error.description)", fix: "write any, url, slack-webhook, heartbeat-url or regex:<pattern>")
         }
@@ -61,7 +63,7 @@ struct SopsSetAction: Action {
         } catch {
             throw ActionError(error.what, subject: error.subject, fix: error.fix)
         }
-        let writer = SecretWriter(sops: sops, validator: try SopsInputs.validator(inputs))
+        let writer = SecretWriter(sops: sops, validator: try SopsInputs.validator(inputs, platform: platform))
         do {
             let outcome = try await writer.set(file: file, key: key, value: value, format: format)
             context.log("\(outcome.added ? "added" : "replaced") \(outcome.key) in \(outcome.file): \(outcome.redacted), verified by decrypting it again")

@@ -2,14 +2,13 @@ import Foundation
 
 /// Values that mean "never set": the defaults a manifest substitutes when the secret is absent.
 ///
-/// The platform's heartbeat URL defaults to `https://example.invalid/no-heartbeat-configured`
-/// (its kube-prometheus-stack HelmRelease: `${alertmanager_heartbeat_url:=…}`). That is the
-/// documented default here, used when the caller names no manifest; `fromManifests` reads the
-/// `${var:=default}` / `${var:-default}` defaults of the manifests themselves, so a platform that
-/// changes its placeholder needs no new drbook. Any URL on the reserved `.invalid` top-level
-/// domain (RFC 6761) counts as a placeholder too.
+/// They come from the platform profile (`Placeholders(platform:)`, each alerting secret's
+/// `placeholders`), or from the manifests themselves: `fromManifests` reads their
+/// `${var:=default}` / `${var:-default}` defaults, so a platform that changes its placeholder
+/// needs no new drbook. Any URL on the reserved `.invalid` top-level domain (RFC 6761) counts
+/// as a placeholder too.
 public struct Placeholders: Sendable, Equatable, Codable {
-    /// Placeholder values by variable name (the key's last name, e.g. `alertmanager_heartbeat_url`).
+    /// Placeholder values by variable name (the key's last name, which Flux substitutes).
     public var byVariable: [String: [String]]
     /// Placeholders for any key.
     public var any: [String]
@@ -18,11 +17,6 @@ public struct Placeholders: Sendable, Equatable, Codable {
         self.byVariable = byVariable
         self.any = any
     }
-
-    /// The platform's default at devantler-tech/platform 7b1096307 (reference/platform.md §1).
-    public static let platformDefault = Placeholders(byVariable: [
-        "alertmanager_heartbeat_url": ["https://example.invalid/no-heartbeat-configured"],
-    ])
 
     /// The defaults of every `${name:=default}` and `${name:-default}` in Flux-substituted manifests.
     public static func fromManifests(_ texts: [String]) -> Placeholders {

@@ -19,7 +19,9 @@ public struct SecretValidator: Sendable {
     /// (e.g. `https://hc.example.org/p/`); `<base>/ping/` and `https://hc-ping.com/` are always known.
     public var pingEndpoints: [String]
 
-    public init(placeholders: Placeholders = .platformDefault, pingEndpoints: [String] = []) {
+    /// `placeholders` usually come from the platform profile (`Placeholders(platform:)`); without
+    /// them only empty values and `.invalid` URLs count as never set.
+    public init(placeholders: Placeholders = Placeholders(), pingEndpoints: [String] = []) {
         self.placeholders = placeholders
         self.pingEndpoints = pingEndpoints
     }

@@ -3,22 +3,24 @@ public struct SecretKeyRequest: Sendable, Equatable {
     public var path: SopsKeyPath
     public var format: ValueFormat
 
-    public init(path: SopsKeyPath, format: ValueFormat? = nil) {
+    /// Without a format, the key's is looked up by its last name in `formats` (a platform
+    /// profile's `valueFormats`); a name it does not know gets `any`.
+    public init(path: SopsKeyPath, format: ValueFormat? = nil, formats: [String: ValueFormat] = [:]) {
         self.path = path
-        self.format = format ?? ValueFormat.inferred(forKey: path.leafName)
+        self.format = format ?? ValueFormat.inferred(forKey: path.leafName, table: formats)
     }
 
-    /// `PATH` or `PATH=FORMAT` (`stringData.alertmanager_heartbeat_url=heartbeat-url`).
-    public init(parsing text: String) throws(ValueFormatError) {
+    /// `PATH` or `PATH=FORMAT` (`stringData.some_url=url`).
+    public init(parsing text: String, formats: [String: ValueFormat] = [:]) throws(ValueFormatError) {
         let (pathText, formatText): (Substring, Substring?) = if let equals = text.firstIndex(of: "=") {
             (text[..<equals], text[text.index(after: equals)...])
         } else {
             (Substring(text), nil)
         }
         guard let path = SopsKeyPath(parsing: String(pathText)) else {
-            throw ValueFormatError("'\(pathText)' is not a key path; write it like stringData.alertmanager_webhook_url or [\"stringData\"][\"key\"]")
+            throw ValueFormatError("'\(pathText)' is not a key path; write it like stringData.KEY or [\"stringData\"][\"KEY\"]")
         }
-        self.init(path: path, format: try formatText.map { text throws(ValueFormatError) in try ValueFormat(parsing: String(text)) })
+        self.init(path: path, format: try formatText.map { text throws(ValueFormatError) in try ValueFormat(parsing: String(text)) }, formats: formats)
     }
 }
 
@@ -72,12 +74,16 @@ public struct SecretsChecker: Sendable {
     public var mode: DecryptMode
     /// A path to the sops program instead of PATH's.
     public var sopsPath: String?
+    /// Formats by key name for the keys found in the file when none are requested (a platform profile's `valueFormats`).
+    public var formats: [String: ValueFormat]
 
-    public init(environment: [String: String], validator: SecretValidator = SecretValidator(), mode: DecryptMode = .auto, sopsPath: String? = nil) {
+    public init(environment: [String: String], validator: SecretValidator = SecretValidator(), mode: DecryptMode = .auto, sopsPath: String? = nil,
+                formats: [String: ValueFormat] = [:]) {
         self.environment = environment
         self.validator = validator
         self.mode = mode
         self.sopsPath = sopsPath
+        self.formats = formats
     }
 
     /// Checks `file`; each decrypted value is handed to `learnSecret` first (a run's redactor),
@@ -88,7 +94,7 @@ public struct SecretsChecker: Sendable {
         let inspector = SopsInspector()
         let paths = requests.isEmpty ? inspector.selectedPaths(file) : requests.map(\.path)
         let inspection = inspector.inspect(file, keys: paths)
-        let formats = requests.isEmpty ? paths.map { ValueFormat.inferred(forKey: $0.leafName) } : requests.map(\.format)
+        let formats = requests.isEmpty ? paths.map { ValueFormat.inferred(forKey: $0.leafName, table: self.formats) } : requests.map(\.format)
         var keys = zip(inspection.keys, zip(paths, formats)).map { key, pathAndFormat in
             SecretsReport.Key(path: key.path, format: pathAndFormat.1.description, inspection: key, value: nil, decryptError: nil,
                               warnings: lengthWarnings(key, pathAndFormat.0, pathAndFormat.1), verdict: key.state.isFailure ? .failed : .passed)

@@ -35,9 +35,14 @@ public struct SlackWebhookProbe: Sendable {
     public var http: HTTPClient
     public var timeouts: HTTPTimeouts
 
-    public init(http: HTTPClient = .shared, timeouts: HTTPTimeouts = HTTPTimeouts(connect: .seconds(10), total: .seconds(20))) {
+    /// Where the webhook is kept (a platform profile's `alerting.slackWebhook.key`), for the fix
+    /// that says how to replace a dead one.
+    public var key: String?
+
+    public init(http: HTTPClient = .shared, timeouts: HTTPTimeouts = HTTPTimeouts(connect: .seconds(10), total: .seconds(20)), key: String? = nil) {
         self.http = http
         self.timeouts = timeouts
+        self.key = key
     }
 
     public func probe(_ value: SecretValue) async -> WebhookProbeResult {
@@ -62,15 +67,15 @@ public struct SlackWebhookProbe: Sendable {
         } catch {
             return WebhookProbeResult(verdict: .unreachable, message: "no answer from \(shown): \(type(of: error))", fix: "check the network and retry")
         }
-        return Self.classify(status: response.status, body: response.bodyText, headers: response.headers, shown: shown)
+        return Self.classify(status: response.status, body: response.bodyText, headers: response.headers, shown: shown, key: key)
     }
 
-    static func classify(status: Int, body: String, headers: HTTPHeaders, shown: String) -> WebhookProbeResult {
+    static func classify(status: Int, body: String, headers: HTTPHeaders, shown: String, key: String? = nil) -> WebhookProbeResult {
         let trimmed = body.trimmingCharacters(in: .whitespacesAndNewlines)
         // Slack's answers are short codes; anything else is described, not repeated.
         let code = trimmed.wholeMatch(of: /[a-z_]{1,64}/) != nil ? trimmed : nil
         let said = code.map { "\(status) \($0)" } ?? "\(status) with \(trimmed.isEmpty ? "no body" : "a body that is not a Slack error code (\(body.utf8.count) bytes)")"
-        let create = "create a new incoming webhook for the channel and set it with drbook secrets set stringData.alertmanager_webhook_url --file FILE"
+        let create = "create a new incoming webhook for the channel and set it with drbook secrets set \(key ?? "KEY") --file FILE"
         func result(_ verdict: WebhookProbeResult.Verdict, _ message: String, _ fix: String? = nil, retryAfter: Int? = nil) -> WebhookProbeResult {
             WebhookProbeResult(verdict: verdict, status: status, slackError: code, message: message, fix: fix, retryAfter: retryAfter)
         }

@@ -19,7 +19,7 @@ public struct SopsFile: Sendable {
         } catch {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read (\(Self.reason(error)))" : "does not exist"
             throw SopsFileError(.unreadable, "the file \(reason)", at: SourcePosition(file: path),
-                                fix: "give the path of the SOPS file, e.g. k8s/clusters/prod/bootstrap/variables-cluster-secret.enc.yaml")
+                                fix: "give the path of the SOPS file (the platform profile names the platform's, under sops:)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw SopsFileError(.unreadable, "the file is not UTF-8 text", at: SourcePosition(file: path),

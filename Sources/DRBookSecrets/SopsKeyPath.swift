@@ -1,4 +1,4 @@
-/// A path to one value in a SOPS file, such as `stringData.alertmanager_webhook_url`.
+/// A path to one value in a SOPS file, such as `stringData.some_key`.
 ///
 /// Accepted as written by people (`stringData.k`, `items[0].k`) or as sops writes it
 /// (`["stringData"]["k"]`, `["items"][0]`); `sopsIndex` gives the form `sops --extract`
@@ -29,7 +29,7 @@ public struct SopsKeyPath: Sendable, Hashable, Codable, CustomStringConvertible 
         components.compactMap { if case let .key(name) = $0 { name } else { nil } }
     }
 
-    /// The last key name: `alertmanager_webhook_url` for `stringData.alertmanager_webhook_url`.
+    /// The last key name: `some_key` for `stringData.some_key`.
     public var leafName: String? { keyNames.last }
 
     /// `["stringData"]["k"]`, the form of `sops decrypt --extract` and `sops set`.

@@ -58,11 +58,14 @@ struct SandboxStart: AsyncParsableCommand {
         let sandbox: Sandbox
         var heartbeat: HeartbeatMonitor?
         var storeLines = ""
+        // The namespace to show kubectl in: Velero's, as the seed's BackupStorageLocation says (no literal here).
+        var exploreNamespace: String?
         do {
             if bare {
                 sandbox = try await Sandbox.start(configuration)
             } else {
                 var platform = try SandboxPlatform.load(seed: seed, storeDirectory: directory.appendingPathComponent("store"))
+                exploreNamespace = platform.veleroNamespace
                 var endpointFlag = ""
                 if let s3Endpoint {
                     guard let url = URL(string: s3Endpoint), url.scheme == "http" || url.scheme == "https" else {
@@ -110,8 +113,7 @@ struct SandboxStart: AsyncParsableCommand {
 
         Explore it with kubectl:
           export KUBECONFIG=\(sandbox.kubeconfig.path)
-          kubectl get backups -n velero
-          kubectl --context \(sandbox.identities.last?.contextName ?? "") auth can-i delete backups -n velero
+        \(Self.exploreLines(namespace: exploreNamespace, viewer: sandbox.identities.last?.contextName ?? ""))
 
         \(storeLines)Press Ctrl-C to stop.
 
@@ -120,6 +122,22 @@ struct SandboxStart: AsyncParsableCommand {
         print("Stopping the sandbox.")
         await heartbeat?.stop()
         await sandbox.stop()
+    }
+}
+
+extension SandboxStart {
+    /// kubectl commands to try: Velero's backups in its namespace, or namespaces in a bare sandbox.
+    static func exploreLines(namespace: String?, viewer: String) -> String {
+        guard let namespace else {
+            return """
+              kubectl get namespaces
+              kubectl --context \(viewer) auth can-i create namespaces
+            """
+        }
+        return """
+          kubectl get backups -n \(namespace)
+          kubectl --context \(viewer) auth can-i delete backups -n \(namespace)
+        """
     }
 }
 

@@ -1,4 +1,6 @@
 import ArgumentParser
+import DRBookActions
+import DRBookPlatform
 import DRBookSecrets
 import Foundation
 
@@ -13,7 +15,7 @@ struct SecretsCommand: AsyncParsableCommand {
 /// Where decrypted values are judged: the placeholders and the self-hosted ping endpoints.
 struct ValidationOptions: ParsableArguments {
     @Option(name: .customLong("placeholders-from"),
-            help: ArgumentHelp("A manifest whose ${var:=default} defaults are placeholders (e.g. the kube-prometheus-stack HelmRelease); repeatable. Default: the platform's https://example.invalid/no-heartbeat-configured for alertmanager_heartbeat_url.", valueName: "file"))
+            help: ArgumentHelp("A manifest whose ${var:=default} defaults are placeholders (instead of the platform profile's); repeatable. Default: the platform profile's placeholders.", valueName: "file"))
     var placeholderManifests: [String] = []
 
     @Option(name: .customLong("placeholder"), help: ArgumentHelp("A value that means 'never set', for any key; repeatable.", valueName: "value"))
@@ -23,8 +25,8 @@ struct ValidationOptions: ParsableArguments {
             help: ArgumentHelp("The ping endpoint of a self-hosted healthchecks with a custom PING_ENDPOINT (https://hc-ping.com/ and <base>/ping/ are known); repeatable.", valueName: "url"))
     var pingEndpoints: [String] = []
 
-    func validator() throws -> SecretValidator {
-        var known = Placeholders.platformDefault.merging(Placeholders(any: placeholders))
+    func validator(platform: PlatformProfile) throws -> SecretValidator {
+        var known = Placeholders(platform: platform).merging(Placeholders(any: placeholders))
         if !placeholderManifests.isEmpty {
             let texts = try placeholderManifests.map { path in
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -47,17 +49,18 @@ struct SecretsCheck: AsyncParsableCommand {
         present and encrypted, present in plaintext (a security failure), empty or missing. \
         With an age key (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, SOPS_AGE_KEY_CMD or \
         ~/.config/sops/age/keys.txt), also decrypts each value with the sops program, in memory, \
-        and validates it: not empty, not the placeholder default, and of the key's format \
-        (alertmanager_webhook_url: slack-webhook, alertmanager_heartbeat_url: heartbeat-url, \
-        others: any, unless --key PATH=FORMAT says otherwise). Values are never printed: a URL \
-        is shown as its scheme, host and length. Without --key, every value the file's rule \
-        encrypts is checked. Exit status 0 when everything passes, 1 when anything fails, \
-        2 for bad input.
+        and validates it: not empty, not a placeholder, and of the key's format (the platform \
+        profile's format for its alerting secrets, others any, unless --key PATH=FORMAT says \
+        otherwise). Values are never printed: a URL is shown as its scheme, host and length. \
+        Without --file and --key, the platform profile's alerting secrets are checked in the \
+        profile's file; with --file but no --key, every value the file's rule encrypts. The \
+        platform profile is --platform, drbook.yaml's platform:, or the default layout. Exit \
+        status 0 when everything passes, 1 when anything fails, 2 for bad input.
         """
     )
 
-    @Option(help: ArgumentHelp("The SOPS file, e.g. k8s/clusters/prod/bootstrap/variables-cluster-secret.enc.yaml.", valueName: "file"))
-    var file: String
+    @Option(help: ArgumentHelp("The SOPS file. Default: the platform profile's file of the alerting secrets.", valueName: "file"))
+    var file: String?
 
     @Option(name: .customLong("key"),
             help: ArgumentHelp("A key to check, as PATH or PATH=FORMAT (formats: any, url, slack-webhook, heartbeat-url, regex:<pattern>); repeatable.", valueName: "path[=format]"))
@@ -70,6 +73,8 @@ struct SecretsCheck: AsyncParsableCommand {
     var sops: String?
 
     @OptionGroup var validation: ValidationOptions
+
+    @OptionGroup var platform: PlatformOptions
 
     @Option(name: [.short, .long], help: "Output format: text or json.")
     var output: OutputFormat = .text
@@ -85,9 +90,13 @@ struct SecretsCheck: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let requests = try keys.map { text throws in try SecretKeyRequest(parsing: text) }
-        let checker = SecretsChecker(environment: ProcessInfo.processInfo.environment, validator: try validation.validator(),
-                                     mode: decrypt, sopsPath: sops)
+        let profile = try platform.profile()
+        let file = self.file ?? profile.path(of: profile.alerting.slackWebhook)
+        let keys = self.keys.isEmpty && self.file == nil
+            ? profile.alerting.all.filter { profile.path(of: $0) == file }.map(\.key) : self.keys
+        let requests = try keys.map { text throws in try SecretKeyRequest(parsing: text, formats: profile.valueFormats) }
+        let checker = SecretsChecker(environment: ProcessInfo.processInfo.environment, validator: try validation.validator(platform: profile),
+                                     mode: decrypt, sopsPath: sops, formats: profile.valueFormats)
         let report: SecretsReport
         do {
             report = try await checker.check(file: file, keys: requests)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DRBookPlatform
 import DRBookSecrets
 import Foundation
 
@@ -20,13 +21,13 @@ struct SecretsSet: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("The key, e.g. stringData.alertmanager_webhook_url (or [\"stringData\"][\"key\"]).", valueName: "key"))
+    @Argument(help: ArgumentHelp("The key, e.g. stringData.KEY (or [\"stringData\"][\"KEY\"]).", valueName: "key"))
     var key: String
 
-    @Option(help: ArgumentHelp("The SOPS file, e.g. k8s/clusters/prod/bootstrap/variables-cluster-secret.enc.yaml.", valueName: "file"))
-    var file: String
+    @Option(help: ArgumentHelp("The SOPS file. Default: the platform profile's file of its alerting secrets.", valueName: "file"))
+    var file: String?
 
-    @Option(help: ArgumentHelp("The value's format: any, url, slack-webhook, heartbeat-url or regex:<pattern>. Default: by key name (alertmanager_webhook_url: slack-webhook, alertmanager_heartbeat_url: heartbeat-url, others: any).", valueName: "format"))
+    @Option(help: ArgumentHelp("The value's format: any, url, slack-webhook, heartbeat-url or regex:<pattern>. Default: the platform profile's format for the key (its alerting secrets), others: any.", valueName: "format"))
     var format: String?
 
     @Flag(help: "Write without asking for confirmation (needed when there is no terminal).")
@@ -37,9 +38,11 @@ struct SecretsSet: AsyncParsableCommand {
 
     @OptionGroup var validation: ValidationOptions
 
+    @OptionGroup var platform: PlatformOptions
+
     func validate() throws {
         guard SopsKeyPath(parsing: key) != nil else {
-            throw ValidationError("'\(key)' is not a key path; write it like stringData.alertmanager_webhook_url")
+            throw ValidationError("'\(key)' is not a key path; write it like stringData.KEY")
         }
         if let format {
             do { _ = try ValueFormat(parsing: format) } catch { throw ValidationError("--format: \(error.description)") }
@@ -48,14 +51,17 @@ struct SecretsSet: AsyncParsableCommand {
 
     func run() async throws {
         let path = SopsKeyPath(parsing: key)!
-        let format = try format.map { text throws in try ValueFormat(parsing: text) } ?? ValueFormat.inferred(forKey: path.leafName)
+        let profile = try platform.profile()
+        let file = self.file ?? profile.path(of: profile.alerting.slackWebhook)
+        let format = try format.map { text throws in try ValueFormat(parsing: text) }
+            ?? ValueFormat.inferred(forKey: path.leafName, table: profile.valueFormats)
         let binary: SopsBinary
         do {
             binary = try SopsBinary.locate(environment: ProcessInfo.processInfo.environment, explicitPath: sops)
         } catch {
             throw Self.fail(error.description, code: 1)
         }
-        let writer = SecretWriter(sops: binary, validator: try validation.validator())
+        let writer = SecretWriter(sops: binary, validator: try validation.validator(platform: profile))
         if !yes && !SecretInput.canAsk {
             throw BadInput("writing \(file) needs a confirmation and there is no terminal to ask; pass --yes to confirm in advance")
         }

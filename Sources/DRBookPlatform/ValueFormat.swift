@@ -1,7 +1,12 @@
 import Foundation
 
-/// What a secret's value must look like: `any` (set and not a placeholder), `url`,
+/// What a secret's value must look like (a platform profile names one per secret, and
+/// `--key PATH=FORMAT` overrides it): `any` (set and not a placeholder), `url`,
 /// `slack-webhook`, `heartbeat-url`, or `regex:<pattern>` (the whole value must match).
+///
+/// It lives beside the platform profile, whose `format:` fields it parses, so that a bad format
+/// is a file:line:column error when the profile loads; DRBookSecrets, which validates values
+/// against it, names it with a typealias.
 public enum ValueFormat: Sendable, Equatable, Codable, CustomStringConvertible {
     case any
     case url
@@ -60,14 +65,8 @@ public enum ValueFormat: Sendable, Equatable, Codable, CustomStringConvertible {
         }
     }
 
-    /// The format the platform's alerting secrets have, by key name: a documented default that
-    /// `--key PATH=FORMAT` (or the action's `formats` input) overrides. Other names get `any`.
-    public static let platformFormats: [String: ValueFormat] = [
-        "alertmanager_webhook_url": .slackWebhook,
-        "alertmanager_heartbeat_url": .heartbeatURL,
-    ]
-
-    public static func inferred(forKey name: String?, table: [String: ValueFormat] = platformFormats) -> ValueFormat {
+    /// The format of a key by its last name in `table` (a platform profile's `valueFormats`); other names get `any`.
+    public static func inferred(forKey name: String?, table: [String: ValueFormat]) -> ValueFormat {
         name.flatMap { table[$0] } ?? .any
     }
 }
