@@ -17,6 +17,9 @@ struct ExecAction: Action {
             InputSpec("stdoutMatches", .string, description: "A regular expression standard output must match."),
             InputSpec("stdoutNotMatches", .string, description: "A regular expression standard output must not match."),
             InputSpec("stderrMatches", .string, description: "A regular expression standard error must match."),
+            InputSpec("preflight", .list,
+                      description: "A read-only program (argv, as for argv) that must exit 0 before the step is confirmed or run; also run by --dry-run. Same env, cwd and timeout."),
+            InputSpec("preflightFix", .string, description: "What the operator should do when the preflight fails; shown as the finding's fix."),
         ],
         outputs: [
             OutputSpec("exitCode", .int, description: "The exit code, or 128 + the signal that ended the program."),
@@ -41,6 +44,12 @@ struct ExecAction: Action {
             Because it can run anything, `exec` is declared as changing things: its steps must be \
             marked `destructive: true`, are confirmed before they run, are not run by `--dry-run` \
             (which lists the command instead), and are not repeated by `resume` without asking.
+
+            `preflight` names a second program that only looks (`[kubectl, get, kustomization, \
+            -n, flux-system, apps]`, `[test, -d, /backup]`): drbook runs it before it asks to \
+            confirm the step, and in `--dry-run`; unless it exits 0 the step does not run and the \
+            run stops, with the program's output and `preflightFix` as the finding. drbook cannot \
+            tell whether a program is read-only: that is the runbook author's promise.
             """)
 
     static let captureLimit = 64 * 1024
@@ -50,45 +59,12 @@ struct ExecAction: Action {
 
     func run(_ inputs: ActionInputs, _ context: ActionContext) async throws -> ActionOutputs {
         let argv = try inputs.strings("argv") ?? []
-        guard let name = argv.first, !name.isEmpty else {
-            throw ActionError("input 'argv' is empty", fix: "give the program and its arguments, e.g. argv: [kubectl, version]")
-        }
-        var childEnvironment = environment.processEnvironment
-        childEnvironment.merge(try inputs.stringMap("env") ?? [:]) { _, given in given }
-        let directory = inputs.string("cwd")
-        if let directory {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw ActionError("working directory '\(directory)' does not exist", fix: "correct input 'cwd'")
-            }
-        }
-        guard let executable = ChildProcess.locate(name, path: childEnvironment["PATH"]) else {
-            throw ActionError("program '\(name)' was not found on PATH", fix: "install it, or give its full path as the first item of argv")
-        }
+        // Checked before the program runs: a typo in a pattern must not surface only after a change was made.
         let expected = try inputs.ints("expectExitCodes") ?? [0]
         let stdoutMatches = try inputs.pattern("stdoutMatches")
         let stdoutNotMatches = try inputs.pattern("stdoutNotMatches")
         let stderrMatches = try inputs.pattern("stderrMatches")
-        let timeout = inputs.duration("timeout") ?? Self.defaultTimeout
-
-        context.log("run \(Self.display(argv))")
-        let child = ChildProcess(arguments: argv, executable: executable, environment: childEnvironment, directory: directory,
-                                 timeout: timeout, captureLimit: Self.captureLimit)
-        let result: ChildProcess.Result
-        do {
-            result = try await child.run()
-        } catch let failure as ChildProcess.SpawnFailed {
-            throw ActionError("could not start \(executable): \(failure.reason)", fix: "check that it is an executable program")
-        }
-        switch result.ending {
-        case .cancelled: throw CancellationError()
-        case .timedOut:
-            throw ActionError("\(name) did not finish within \(RunbookDuration.format(timeout)) and was killed" + Self.quote(result),
-                              subject: Self.display(argv), fix: "find out why it hangs, or raise the step's timeout input")
-        case .exited: break
-        }
-        context.log("\(name) exited with \(result.exitCode) after \(String(format: "%.1f", result.elapsed.seconds)) s; stdout \(result.stdout.totalBytes) bytes, stderr \(result.stderr.totalBytes) bytes")
-
+        let (name, result) = try await runProgram(argv, input: "argv", inputs, context)
         let stdout = result.stdout.text
         let stderr = result.stderr.text
         if !expected.contains(result.exitCode) {
@@ -109,6 +85,66 @@ struct ExecAction: Action {
                               subject: Self.display(argv), fix: "check the program's output above against stderrMatches")
         }
         return ["exitCode": .int(result.exitCode), "stdout": .string(stdout), "stderr": .string(stderr)]
+    }
+
+    func preflight(_ inputs: ActionInputs) -> Preflight? {
+        guard inputs.list("preflight") != nil else { return nil }
+        let argv: [String]
+        do {
+            argv = try inputs.strings("preflight") ?? []
+        } catch {
+            // A malformed check must block the step, not quietly stop checking.
+            return Preflight(checks: ["the program in input 'preflight' exits 0"]) { _ in throw error }
+        }
+        return Preflight(checks: ["\(Self.display(argv)) exits 0"]) { context in
+            let (name, result) = try await runProgram(argv, input: "preflight", inputs, context)
+            guard result.exitCode == 0 else {
+                return [.blocking("\(name) exited with \(result.exitCode); the step runs only once it exits 0" + Self.quote(result),
+                                  subject: Self.display(argv),
+                                  fix: inputs.string("preflightFix") ?? "see the program's output; the step's preflight input says what it checks")]
+            }
+            return []
+        }
+    }
+
+    /// Runs `argv` (the step's `input`) with the step's env, cwd and timeout; a program that ran
+    /// past the timeout, or could not start, is an error naming it.
+    private func runProgram(_ argv: [String], input: String, _ inputs: ActionInputs, _ context: ActionContext) async throws -> (String, ChildProcess.Result) {
+        guard let name = argv.first, !name.isEmpty else {
+            throw ActionError("input '\(input)' is empty", fix: "give the program and its arguments, e.g. \(input): [kubectl, version]")
+        }
+        var childEnvironment = environment.processEnvironment
+        childEnvironment.merge(try inputs.stringMap("env") ?? [:]) { _, given in given }
+        let directory = inputs.string("cwd")
+        if let directory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ActionError("working directory '\(directory)' does not exist", fix: "correct input 'cwd'")
+            }
+        }
+        guard let executable = ChildProcess.locate(name, path: childEnvironment["PATH"]) else {
+            throw ActionError("program '\(name)' was not found on PATH", fix: "install it, or give its full path as the first item of \(input)")
+        }
+        let timeout = inputs.duration("timeout") ?? Self.defaultTimeout
+
+        context.log("run \(Self.display(argv))")
+        let child = ChildProcess(arguments: argv, executable: executable, environment: childEnvironment, directory: directory,
+                                 timeout: timeout, captureLimit: Self.captureLimit)
+        let result: ChildProcess.Result
+        do {
+            result = try await child.run()
+        } catch let failure as ChildProcess.SpawnFailed {
+            throw ActionError("could not start \(executable): \(failure.reason)", fix: "check that it is an executable program")
+        }
+        switch result.ending {
+        case .cancelled: throw CancellationError()
+        case .timedOut:
+            throw ActionError("\(name) did not finish within \(RunbookDuration.format(timeout)) and was killed" + Self.quote(result),
+                              subject: Self.display(argv), fix: "find out why it hangs, or raise the step's timeout input")
+        case .exited: break
+        }
+        context.log("\(name) exited with \(result.exitCode) after \(String(format: "%.1f", result.elapsed.seconds)) s; stdout \(result.stdout.totalBytes) bytes, stderr \(result.stderr.totalBytes) bytes")
+        return (name, result)
     }
 
     func plan(_ inputs: ActionInputs) -> [String] {

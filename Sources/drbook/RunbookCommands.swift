@@ -53,7 +53,7 @@ struct LintCommand: ParsableCommand {
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show a runbook: its params, its steps, their doc links, and what each mutating step touches."
+        abstract: "Show a runbook: its params, its steps and cleanup steps, their doc links, and which change things."
     )
 
     @OptionGroup var workspace: WorkspaceOptions
@@ -76,12 +76,18 @@ struct ShowCommand: ParsableCommand {
             }
         }
         print("\nSteps:")
-        for (index, step) in runbook.allSteps.enumerated() {
-            let descriptor = registry.descriptor(of: step.uses.value)
-            let marks = [step.destructive ? "destructive" : nil, descriptor?.mutates == true ? "mutates" : nil].compactMap { $0 }
-            print("  \(index + 1). \(step.id.value): \(step.title)  [\(step.uses.value)\(marks.isEmpty ? "" : ", " + marks.joined(separator: ", "))]")
-            if let doc = step.doc { print("     doc: docs/\(doc.value)") }
-            if let descriptor { print("     \(descriptor.summary)") }
+        for (index, step) in runbook.mainSteps.enumerated() { show(step, index + 1, registry) }
+        if !runbook.cleanup.isEmpty {
+            print("\nCleanup (runs however the run ends: passed, failed, Ctrl-C, or on the resume after a crash):")
+            for (index, step) in runbook.cleanup.enumerated() { show(step, index + 1, registry) }
         }
+    }
+
+    private func show(_ step: Step, _ number: Int, _ registry: ActionRegistry) {
+        let descriptor = registry.descriptor(of: step.uses.value)
+        let marks = [step.destructive ? "destructive" : nil, descriptor?.mutates == true ? "mutates" : nil].compactMap { $0 }
+        print("  \(number). \(step.id.value): \(step.title)  [\(step.uses.value)\(marks.isEmpty ? "" : ", " + marks.joined(separator: ", "))]")
+        if let doc = step.doc { print("     doc: docs/\(doc.value)") }
+        if let descriptor { print("     \(descriptor.summary)") }
     }
 }
