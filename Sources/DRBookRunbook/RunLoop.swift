@@ -326,6 +326,12 @@ struct RunLoop: Sendable {
     /// whatever its onFailure says — the preflight found that running it would be unsafe.
     private func block(_ step: Step, _ failure: Failure, _ state: inout Progress) {
         let id = step.id.value
+        var failure = failure
+        if resume.unfinished[id] != nil {
+            // Its own half-done change may be what the check now refuses.
+            let escape = "if step '\(id)' completed before the run stopped, resume with --skip-unfinished instead"
+            failure.fix = failure.fix.map { "\($0); \(escape)" } ?? escape
+        }
         recorder.record(.stepEnd(.init(
             stepID: id, status: .failed, durationSeconds: 0, attempts: 0, error: failure.message, fix: failure.fix,
             reason: "its preflight found a reason not to run it", started: false, title: step.title)))

@@ -259,6 +259,27 @@ struct CleanupCLITests {
         #expect(workspace.effects == ["a", "b", "put-back"])
     }
 
+    @Test("after SIGKILL inside the cleanup step, the resume asks about it like any unfinished step and runs it once")
+    func killedDuringCleanup() async throws {
+        let workspace = try GuardedWorkspace()
+        workspace.hold("put-back")
+        let running = try await RunningDrbook.start(workspace.arguments(["run", "cleaned", "--yes"]), in: workspace.root)
+        let group = try await workspace.reached("put-back", by: running)
+        running.killHard()
+        _ = try await running.waitForExit()
+        kill(-group, SIGKILL)
+        workspace.release("put-back")
+        #expect(workspace.effects == ["a", "b"])
+
+        let refused = try await drbook(workspace.arguments(["resume", try workspace.runID, "--yes"]))
+        #expect(refused.status == 3, "\(refused.all)")
+        #expect(refused.all.contains("stopped before step 'put-back'"), "\(refused.all)")
+        #expect(workspace.effects == ["a", "b"])
+        let resumed = try await drbook(workspace.arguments(["resume", try workspace.runID, "--yes", "--rerun-unfinished"]))
+        #expect(resumed.status == 0, "\(resumed.all)")
+        #expect(workspace.effects == ["a", "b", "put-back"])
+    }
+
     @Test("drbook show and --dry-run list the cleanup steps")
     func showAndDryRun() async throws {
         let workspace = try GuardedWorkspace()

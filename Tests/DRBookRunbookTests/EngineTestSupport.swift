@@ -110,17 +110,19 @@ struct IdempotentCountAction: Action {
 
 /// Mutating and not idempotent, like test.count, with a preflight: `allow: false` is a blocking
 /// finding, `warn: true` a warning, `fail: true` a check that cannot be made (it throws).
+/// `hang: true` makes the preflight wait (cancellably) after fulfilling `preflightStarted`.
 /// Both its preflight and its run are logged, as `preflight:<step>` and `<step>`.
 struct GuardedCountAction: Action {
     static let descriptor = ActionDescriptor(
         name: "test.guarded", summary: "Appends a line to a file, once its preflight allows it.",
         inputs: [
             InputSpec("file", .string, required: true), InputSpec("allow", .bool), InputSpec("warn", .bool),
-            InputSpec("fail", .bool), InputSpec("subject", .string),
+            InputSpec("fail", .bool), InputSpec("subject", .string), InputSpec("hang", .bool),
         ],
         mutates: true, idempotent: false)
 
     let log: CallLog
+    let preflightStarted: OneShot<Void>
 
     func run(_ inputs: ActionInputs, _ context: ActionContext) async throws -> ActionOutputs {
         log.add("test.guarded", context.stepID, inputs)
@@ -135,6 +137,10 @@ struct GuardedCountAction: Action {
         return Preflight(checks: ["no pod mounts \(subject)"]) { context in
             log.add("test.guarded", "preflight:\(context.stepID)", inputs)
             context.log("looked at \(subject)")
+            if inputs.bool("hang") == true {
+                preflightStarted.fulfill(())
+                try await Task.sleep(for: .seconds(60))
+            }
             if inputs.bool("fail") == true {
                 throw ActionError("cannot list pods: connection refused", subject: "https://cluster.example", fix: "check the kubeconfig")
             }
@@ -365,6 +371,7 @@ final class EngineFixture: @unchecked Sendable {
     let log = CallLog()
     let gauge = Gauge()
     let blockStarted = OneShot<Void>()
+    let preflightStarted = OneShot<Void>()
     let observer = RecordingObserver()
 
     init() throws {
@@ -387,7 +394,7 @@ final class EngineFixture: @unchecked Sendable {
         ActionRegistry([
             EchoAction(log: log), CountAction(log: log), IdempotentCountAction(log: log), FailAction(log: log),
             SleepAction(log: log, gauge: gauge), ProgressAction(), BlockAction(log: log, started: blockStarted),
-            ByHandAction(log: log), GuardedCountAction(log: log),
+            ByHandAction(log: log), GuardedCountAction(log: log, preflightStarted: preflightStarted),
         ])
     }
 

@@ -239,6 +239,68 @@ struct PreflightTests {
         #expect(afterResume.map(\.kind.type).prefix(5) == ["run-resume", "preflight-start", "step-log", "preflight-end", "decision"])
     }
 
+    @Test("Ctrl-C during a preflight ends the run as interrupted, with nothing run and nothing to clean up")
+    func interruptedPreflight() async throws {
+        let fixture = try EngineFixture()
+        let request = try fixture.request(runbookYAML("""
+              - id: restore
+                uses: test.guarded
+                destructive: true
+                with:
+                  file: COUNT
+                  hang: true
+            """, cleanup: """
+              - id: put-back
+                uses: test.count
+                destructive: true
+                with:
+                  file: COUNT
+            """))
+        let executor = fixture.executor(assumeYes: true)
+        let task = Task { try await executor.run(request) }
+        await fixture.preflightStarted.value
+        task.cancel()
+        let outcome = try await task.value
+        #expect(outcome.verdict == .interrupted)
+        #expect(outcome.message == "interrupted during the preflight of step 'restore'")
+        #expect(fixture.countLines.isEmpty)
+        let events = try fixture.journal(outcome)
+        #expect(events.preflightEnds.map(\.interrupted) == [true])
+        #expect(events.stepEnd("restore")?.status == .aborted)
+        #expect(events.stepEnd("put-back")?.reason == "no step ran, so there was nothing to clean up")
+    }
+
+    @Test("a step a crash left unfinished is checked before the resume asks about it; when its check fails, the fix offers --skip-unfinished")
+    func unfinishedStepBlocked() async throws {
+        let fixture = try EngineFixture()
+        let request = try fixture.request(runbookYAML("""
+              - id: restore
+                uses: test.guarded
+                destructive: true
+                with:
+                  file: COUNT
+                  allow: ${{ env.FIRST == 'yes' }}
+            """))
+        let first = try await fixture.executor(assumeYes: true, environment: ["FIRST": "yes"]).run(request)
+        #expect(first.verdict == .passed)
+        // Make the journal look as a SIGKILL inside the step leaves it: a step-start and no end.
+        let url = fixture.store.journal(of: first.runID)
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+        let cut = try #require(lines.firstIndex { $0.contains("\"type\":\"step-start\"") })
+        try (lines[...cut].joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+
+        let prompt = ScriptedPrompt(unfinished: [.rerun])
+        let resumed = try await fixture.executor(prompt: prompt).resume(runID: first.runID, request)
+        #expect(resumed.verdict == .failed)
+        #expect(prompt.requests.isEmpty)
+        let end = try #require(try fixture.journal(resumed).stepEnd("restore"))
+        #expect(end.fix == "scale statefulset prometheus to 0 first; if step 'restore' completed before the run stopped, resume with --skip-unfinished instead")
+
+        let skipped = try await fixture.executor(unfinishedSteps: .skip).resume(runID: first.runID, request)
+        #expect(skipped.verdict == .passed)
+        #expect(fixture.log.steps.filter { $0.hasPrefix("preflight:") } == ["preflight:restore", "preflight:restore"], "not checked when it will not run")
+    }
+
     @Test("a dry run runs the preflights of mutating steps and lists their checks and findings; it exits 1 when one blocks")
     func dryRun() async throws {
         let fixture = try EngineFixture()
