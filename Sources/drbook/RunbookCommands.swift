@@ -89,5 +89,20 @@ struct ShowCommand: ParsableCommand {
         print("  \(number). \(step.id.value): \(step.title)  [\(step.uses.value)\(marks.isEmpty ? "" : ", " + marks.joined(separator: ", "))]")
         if let doc = step.doc { print("     doc: docs/\(doc.value)") }
         if let descriptor { print("     \(descriptor.summary)") }
+        for check in preflightChecks(of: step, registry) { print("     preflight: \(check)") }
+    }
+
+    /// What the step's preflight checks, when its inputs are all written out (no expressions):
+    /// describing a preflight does no I/O, so show can ask the action.
+    private func preflightChecks(of step: Step, _ registry: ActionRegistry) -> [String] {
+        guard let action = registry[step.uses.value] else { return [] }
+        var values: [String: Value] = [:]
+        for input in step.with {
+            guard let constant = input.value.constantValue, let spec = type(of: action).descriptor.input(named: input.name.value),
+                case let .success(value) = ValueConversion.convert(constant, to: spec.type)
+            else { return [] }
+            values[input.name.value] = value
+        }
+        return action.preflight(ActionInputs(values))?.checks ?? []
     }
 }

@@ -169,6 +169,28 @@ struct PreflightCLITests {
         #expect(workspace.effects == ["delete-pvcs"])
     }
 
+    @Test("drbook show names a step's preflight checks when its inputs are written out")
+    func show() async throws {
+        let workspace = try GuardedWorkspace()
+        try """
+        apiVersion: drbook/v1
+        metadata: {name: literal, title: A literal preflight}
+        steps:
+          - id: reconcile
+            uses: exec
+            destructive: true
+            with:
+              argv: [flux, reconcile, kustomization, monitoring]
+              preflight: [flux, get, kustomization, monitoring]
+        """.write(toFile: workspace.directory.path("literal.yaml"), atomically: true, encoding: .utf8)
+        let shown = try await drbook(workspace.arguments(["show", "literal"]))
+        #expect(shown.status == 0, "\(shown.all)")
+        #expect(shown.stdout.contains("     preflight: flux get kustomization monitoring exits 0"), "\(shown.all)")
+        // With an expression among its inputs only the run can tell: show says nothing rather than guess.
+        let guarded = try await drbook(workspace.arguments(["show", "guarded"]))
+        #expect(!guarded.stdout.contains("preflight:"), "\(guarded.all)")
+    }
+
     @Test("--dry-run runs the preflight of the mutating step and prints its finding and fix; exit 1 when it blocks, 0 when it passes")
     func dryRun() async throws {
         let workspace = try GuardedWorkspace()
