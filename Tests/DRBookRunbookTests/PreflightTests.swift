@@ -239,6 +239,31 @@ struct PreflightTests {
         #expect(afterResume.map(\.kind.type).prefix(5) == ["run-resume", "preflight-start", "step-log", "preflight-end", "decision"])
     }
 
+    @Test("a secret in a preflight's checks or findings is redacted in the journal, the console and the outcome")
+    func findingsAreRedacted() async throws {
+        let fixture = try EngineFixture()
+        let secret = "hc-ping-key-Zq9x/y+w"
+        let request = try fixture.request(runbookYAML("""
+              - id: restore
+                uses: test.guarded
+                destructive: true
+                with:
+                  file: COUNT
+                  allow: false
+                  subject: "check https://hc.example/${{ params.token }}"
+            """, params: """
+              token:
+                type: string
+                secret: true
+            """), params: ["token=\(secret)"])
+        let outcome = try await fixture.executor(assumeYes: true).run(request)
+        #expect(outcome.verdict == .failed)
+        #expect(!(try fixture.journalText(outcome)).contains(secret))
+        #expect(!fixture.observer.text.contains(secret))
+        #expect(outcome.message?.contains(secret) == false)
+        #expect(try fixture.journal(outcome).preflightEnds.first?.findings.first?.subject == "check https://hc.example/[redacted]")
+    }
+
     @Test("Ctrl-C during a preflight ends the run as interrupted, with nothing run and nothing to clean up")
     func interruptedPreflight() async throws {
         let fixture = try EngineFixture()
