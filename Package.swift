@@ -40,7 +40,8 @@ let package = Package(
         .target(name: "DRBookKube", dependencies: ["DRBookHTTP", "DRBookProcess", "Yams"]),
         // The platform profile: the platform's names and numbers as data (platforms/*.yaml, built in).
         .target(name: "DRBookPlatform", dependencies: ["Yams"]),
-        .target(name: "DRBookVelero", dependencies: ["DRBookHTTP", "DRBookObjectStore", "DRBookArchive", "DRBookKube"]),
+        // The store access (StoreAccess) decrypts R2 keys from the platform's SOPS file, hence DRBookSecrets.
+        .target(name: "DRBookVelero", dependencies: ["DRBookHTTP", "DRBookObjectStore", "DRBookArchive", "DRBookKube", "DRBookSecrets"]),
         // SOPS files, age-key decryption through the sops binary, secret validators.
         .target(name: "DRBookSecrets", dependencies: ["DRBookProcess", "DRBookDigest", "DRBookHTTP", "DRBookPlatform", "Yams"]),
         // The alert path: Alertmanager, Prometheus and healthchecks.io clients.

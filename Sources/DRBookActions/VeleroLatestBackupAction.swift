@@ -60,13 +60,13 @@ struct VeleroLatestBackupAction: Action {
             if let schedule { backups = backups.filter { $0.schedule == schedule } }
             source = "store"
         }
-        let candidates = backups.filter { $0.includes(namespace: namespace) }
-            .sorted { ($0.startedAt ?? .distantPast) > ($1.startedAt ?? .distantPast) }
-        for newer in candidates.prefix(while: { $0.phase != .completed }) {
+        let selection = BackupSelection(newestOf: backups, namespace: namespace)
+        for newer in selection.passedOver {
             context.log("passed over \(newer.name): phase \(newer.phase)")
         }
-        guard let latest = candidates.first(where: { $0.phase == .completed }) else {
-            throw ActionError("no Completed backup includes namespace \(namespace) (\(backups.count) backups listed)",
+        guard let latest = selection.chosen, selection.choice == .newestCompleted else {
+            let fallback = selection.chosen.map { " (the newest usable one, \($0.name), is PartiallyFailed: check its errors with `velero backup describe \($0.name) --details` before naming it with input 'backup' of the restore)" } ?? ""
+            throw ActionError("no Completed backup includes namespace \(namespace) (\(backups.count) backups listed)\(fallback)",
                               subject: "backups in \(veleroNamespace)" + (schedule.map { " from schedule \($0)" } ?? ""),
                               fix: "check the schedule (velero.scheduleCovers) and the BackupStorageLocation (velero.locationAvailable)")
         }

@@ -14,6 +14,8 @@ struct VeleroVerifyStoreAction: Action {
             InputSpec("allowWarnings", .bool, description: "Pass when the worst finding is a warning (e.g. an older PartiallyFailed backup). Default: false."),
             InputSpec("backup", .string,
                       description: "Verify this backup (e.g. the one velero.latestBackup chose) instead of the newest Completed one that includes the namespace."),
+            InputSpec("allowRemoved", .list,
+                      description: "Globs of PVCs removed on purpose: PVCs the previous Completed backup held and the verified one lacks fail the step unless listed here."),
         ],
         outputs: [
             OutputSpec("backup", .string, description: "The name of the backup verified."),
@@ -28,8 +30,9 @@ struct VeleroVerifyStoreAction: Action {
             the tarball, and every claim its pods mount, has a Completed PodVolumeBackup with a \
             snapshot id and data; that the pods mounting them are in the backup; that the \
             namespace's Kopia repository exists with its format blob; that each `expectPVCs` \
-            glob matches a PVC; and that the store's layout is one Velero accepts. It is the \
-            check `drbook backups verify` runs.
+            glob matches a PVC; that no PVC the previous Completed backup held has dropped out \
+            (unless `allowRemoved` lists it); and that the store's layout is one Velero \
+            accepts. It is the check `drbook backups verify` runs.
 
             Every finding is logged with the object at fault and its fix. The step fails unless \
             the verdict is green (or, with `allowWarnings: true`, no worse than a warning); the \
@@ -51,17 +54,14 @@ struct VeleroVerifyStoreAction: Action {
 
         context.log("verifying namespace \(namespace) in \(store.location) (RPO \(RunbookDuration.format(rpo)))")
         let verdict: StoreVerdict
-        let verifier = StoreVerifier(store: store)
+        let verifier = StoreVerifier(store: store, prefixVariable: (try? environment.platformProfile())?.store.prefixVariable)
+        let named = inputs.string("backup").flatMap { $0.isEmpty ? nil : $0 }
         do {
-            if let name = inputs.string("backup"), !name.isEmpty {
-                guard let backup = try await verifier.reader.backup(named: name) else {
-                    throw ActionError("there is no backup \(name) in the store", subject: store.display(VeleroKeys.backupFolder(name)),
-                                      fix: "check the name (`drbook backups list`), and that the store is the BackupStorageLocation's")
-                }
-                verdict = await verifier.verify(backup: backup, namespace: namespace, rpo: rpo.seconds, expectedPVCs: globs, now: context.now())
-            } else {
-                verdict = try await verifier.verify(namespace: namespace, rpo: rpo.seconds, expectedPVCs: globs, now: context.now())
-            }
+            verdict = try await verifier.verify(namespace: namespace, rpo: rpo.seconds, expectedPVCs: globs,
+                                                allowRemoved: (try inputs.strings("allowRemoved") ?? []).filter { !$0.isEmpty }, backup: named, now: context.now())
+        } catch let error as BackupNotFound {
+            throw ActionError("there is no backup \(error.name) in the store", subject: store.display(VeleroKeys.backupFolder(error.name)),
+                              fix: "check the name (`drbook backups list`), and that the store is the BackupStorageLocation's")
         } catch let error as ActionError {
             throw error
         } catch is CancellationError {

@@ -54,16 +54,3 @@ extension S3Credentials {
         return S3Credentials(accessKeyID: id, secretAccessKey: secret, sessionToken: token)
     }
 }
-
-/// The S3 API endpoint, resolved the same way by every command and action.
-public enum S3Endpoint {
-    /// `given` (a flag or input), else `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`;
-    /// nil when none is set. A value that is not an http(s) URL with a host is refused.
-    public static func resolve(_ given: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ObjectStoreInputError) -> URL? {
-        guard let text = given ?? environment["AWS_ENDPOINT_URL_S3"] ?? environment["AWS_ENDPOINT_URL"] else { return nil }
-        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-            throw ObjectStoreInputError(what: "endpoint '\(text)' is not an http(s) URL", fix: "write it as https://HOST[:PORT]")
-        }
-        return url
-    }
-}

@@ -16,19 +16,22 @@ public enum S3CredentialOrigin: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Credentials found, where from, and a profile that was asked for but not used
-/// because environment keys take precedence (worth a note to the user).
+/// Credentials found, where from, and what was set but not used (worth a note to the user).
 public struct ResolvedS3Credentials: Sendable {
     public var credentials: S3Credentials
     public var origin: S3CredentialOrigin
+    /// `AWS_PROFILE`, set but not used because environment keys come first.
     public var shadowedProfile: String?
+    /// Environment keys set but not used because a profile was named explicitly.
+    public var environmentKeysIgnored: Bool = false
 }
 
-/// The credential sources for an s3:// store, in this order (documented in
-/// docs/dr/alerting.md and the commands' help):
-/// 1. `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`) in the environment;
-/// 2. the profile (`--profile`, else `AWS_PROFILE`, else `default`) of the shared-credentials
-///    file (`AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`).
+/// The credential sources for an s3:// store, with awscli's (botocore's) precedence:
+/// 1. an explicitly named profile (`--profile`, input `profile`) of the shared-credentials
+///    file (`AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`) — naming one turns
+///    the environment's keys off, as `aws --profile` does;
+/// 2. `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`) in the environment;
+/// 3. the profile `AWS_PROFILE`, else `default`, of that file.
 /// A SOPS file, when the user names one, is read by the caller before this chain.
 public enum S3CredentialChain {
     public static let defaultProfile = "default"
@@ -37,7 +40,13 @@ public enum S3CredentialChain {
                                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ResolvedS3Credentials {
         let id = environment["AWS_ACCESS_KEY_ID"].flatMap { $0.isEmpty ? nil : $0 }
         let secret = environment["AWS_SECRET_ACCESS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
-        let requested = profile ?? environment["AWS_PROFILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let explicit = profile.flatMap { $0.isEmpty ? nil : $0 }
+        if let explicit {
+            var resolved = try fromFile(profile: explicit, requested: true, environment: environment)
+            resolved.environmentKeysIgnored = id != nil || secret != nil
+            return resolved
+        }
+        let requested = environment["AWS_PROFILE"].flatMap { $0.isEmpty ? nil : $0 }
         switch (id, secret) {
         case (.some, .some):
             return ResolvedS3Credentials(credentials: try S3Credentials.fromEnvironment(environment), origin: .environment,
@@ -48,17 +57,18 @@ public enum S3CredentialChain {
             let unset = id != nil ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID"
             throw ObjectStoreInputError(what: "\(set) is set but \(unset) is not", fix: "set both, or unset both to use a shared-credentials profile")
         case (nil, nil):
-            break
+            return try fromFile(profile: requested ?? defaultProfile, requested: requested != nil, environment: environment)
         }
+    }
 
-        let profileName = requested ?? defaultProfile
+    private static func fromFile(profile profileName: String, requested: Bool, environment: [String: String]) throws -> ResolvedS3Credentials {
         let explicitFile = environment["AWS_SHARED_CREDENTIALS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         guard let path = explicitFile.map({ expandHome($0, environment) }) ?? environment["HOME"].map({ "\($0)/.aws/credentials" }) else {
             throw noCredentials
         }
         guard FileManager.default.fileExists(atPath: path) else {
             // Silence about a default file nobody asked for; a named file or profile must exist.
-            if explicitFile == nil && requested == nil { throw noCredentials }
+            if explicitFile == nil && !requested { throw noCredentials }
             throw SharedCredentialsError(path: path, line: nil, what: "does not exist (profile [\(profileName)] was asked for)",
                                          fix: "create it with `aws configure --profile \(profileName)`, point AWS_SHARED_CREDENTIALS_FILE at it, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
         }
@@ -67,7 +77,7 @@ public enum S3CredentialChain {
                                      origin: .sharedCredentialsFile(path: path, profile: profileName), shadowedProfile: nil)
     }
 
-    static var noCredentials: ObjectStoreInputError {
+    public static var noCredentials: ObjectStoreInputError {
         ObjectStoreInputError(what: "no credentials for the object store",
                               fix: "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or put a profile in ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE, --profile or AWS_PROFILE), or decrypt them from the platform's SOPS file with --credentials-from-sops FILE (for R2: an API token's access key pair)")
     }

@@ -63,6 +63,16 @@ public enum ParamResolver {
         return resolved
     }
 
+    /// The params environment `name` of the profile sets, selected with the same rules and
+    /// errors as a run's `--env`, for commands that take settings from drbook.yaml without a
+    /// runbook (`drbook backups --env`), so both read the same keys.
+    public static func environmentParams(_ name: String, in profile: Profile?) throws(RunbookError) -> [String: Located<Value>] {
+        var diagnostics: [Diagnostic] = []
+        let environment = selectEnvironment(name, in: profile, into: &diagnostics)
+        if diagnostics.hasErrors { throw RunbookError(diagnostics) }
+        return environment?.params ?? [:]
+    }
+
     /// `name=value` pairs; the last one wins when a name is repeated, as with most CLIs.
     private static func parseFlags(_ flags: [String], for runbook: Runbook, into diagnostics: inout [Diagnostic]) -> [String: String] {
         var values: [String: String] = [:]

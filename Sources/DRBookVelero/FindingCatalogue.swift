@@ -10,10 +10,11 @@ extension Finding {
                 fix: "move '\(folder)/' out of \(store) (or give the other data its own prefix), then check `velero backup-location get` shows Available.")
     }
 
-    static func storeAtParentPrefix(parent: String, child: String, display: String) -> Finding {
-        Finding(.warning, .storeAtParentPrefix, object: display,
-                message: "there is a Velero store one level up, at \(parent) (it has backups/): the BackupStorageLocation using that prefix sees this store's folder as one Velero does not allow, and is Unavailable.",
-                fix: "give every environment its own prefix below a common one that holds no store (e.g. velero/prod and velero/staging, never velero), and set the override (r2_prefix_velero) in each environment.")
+    static func storeAtParentPrefix(parent: String, child: String, display: String, prefixVariable: String?) -> Finding {
+        let override = prefixVariable.map { "the prefix variable (\($0))" } ?? "the prefix override"
+        return Finding(.warning, .storeAtParentPrefix, object: display,
+                       message: "there is a Velero store one level up, at \(parent) (it has backups/): the BackupStorageLocation using that prefix sees this store's folder as one Velero does not allow, and is Unavailable.",
+                       fix: "give every environment its own prefix below a common one that holds no store (e.g. velero/prod and velero/staging, never velero), and set \(override) in each environment.")
     }
 
     static func folderWithoutMetadata(_ folder: String, display: String) -> Finding {
@@ -222,6 +223,18 @@ extension Finding {
         return Finding(.failure, .expectedPVCMissing, object: "namespace \(namespace)",
                        message: "no PVC matching '\(pattern)' is in backup \(backup) (its PVCs: \(present)).",
                        fix: "check the workload that owns it runs with persistence enabled in '\(namespace)', then run a new backup.")
+    }
+
+    static func pvcVanished(_ pvc: String, namespace: String, backup: String, lastHeldBy previous: String) -> Finding {
+        Finding(.failure, .pvcVanished, object: "PVC \(namespace)/\(pvc)",
+                message: "backup \(backup) does not hold this PVC, which the previous Completed backup \(previous) held: a restore from \(backup) would not bring its data back.",
+                fix: "find out why it dropped out (is the workload still running with persistence? `kubectl -n \(namespace) get pvc \(pvc)`; a pod annotation backup.velero.io/backup-volumes-excludes or label velero.io/exclude-from-backup?), then run a new backup; if the volume was removed on purpose, say so with --allow-removed \(pvc) (runbook input allowRemoved) and list what must be there with --expect-pvc.")
+    }
+
+    static func previousBackupUnreadable(_ previous: String, what: String, error: any Error) -> Finding {
+        Finding(.warning, .previousBackupUnreadable, object: "backup \(previous)",
+                message: "the \(what) of the previous Completed backup cannot be read (\(error)), so a volume that dropped out of the newest backup would go unnoticed.",
+                fix: "check the object in the store; list what must be there with --expect-pvc.")
     }
 
     static func kopiaRepositoryMissing(_ namespace: String, location: String) -> Finding {

@@ -15,6 +15,9 @@ public enum GeneratorFault: Sendable, Hashable {
     /// `velero.io/exclude-from-backup`): not in the tarball, the resource list or any
     /// PodVolumeBackup, while the pod that mounts it is backed up.
     case pvcExcludedFromBackup(pvc: String)
+    /// The PVC, its pod and its PodVolumeBackup are gone from the newest backup (a
+    /// replica scaled away, the claim deleted), while the older backups hold them.
+    case volumeGone(pvc: String)
     /// The PVC and its pod are in the tarball, but no PodVolumeBackup was made for it
     /// (the pod opted out with `backup.velero.io/backup-volumes-excludes`).
     case noPodVolumeBackup(pvc: String)

@@ -77,27 +77,3 @@ public struct S3BackupStore: WritableBackupStore {
         try await client.put(fullKey(key), body: .file(path: path))
     }
 }
-
-extension StoreLocation {
-    /// Opens the store this location names. An `s3://` location needs the endpoint
-    /// (`--endpoint`, e.g. R2's `https://ACCOUNT.r2.cloudflarestorage.com`), the
-    /// region (`auto` for R2) and credentials; a `file://` location needs neither.
-    public func open(endpoint: URL?, region: String = "auto", credentials: S3Credentials?,
-                     addressing: S3Addressing = .path) throws -> any BackupStore {
-        switch self {
-        case .directory(let path):
-            return DirectoryBackupStore(root: path)
-        case .s3(let bucket, let prefix):
-            guard let endpoint else {
-                throw StoreLocationError(text: description, what: "an s3:// store needs the endpoint of the S3 API",
-                                         fix: "pass --endpoint URL (for R2: https://ACCOUNT_ID.r2.cloudflarestorage.com) or set it in the profile")
-            }
-            guard let credentials else {
-                throw StoreLocationError(text: description, what: "an s3:// store needs credentials",
-                                         fix: "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (for R2: an API token's access key pair)")
-            }
-            let client = S3Client(endpoint: endpoint, region: region, bucket: bucket, credentials: credentials, addressing: addressing)
-            return S3BackupStore(client: client, prefix: prefix)
-        }
-    }
-}

@@ -96,12 +96,7 @@ public struct StoreReader: Sendable {
         return BackupListing(backups: backups, foldersWithoutMetadata: missing.sorted(), unreadable: unreadable)
     }
 
-    /// Velero orders backups by start time; ties by name (which carries the schedule's timestamp).
-    static func newestFirst(_ a: StoredBackup, _ b: StoredBackup) -> Bool {
-        let left = a.backup.startedAt ?? .distantPast
-        let right = b.backup.startedAt ?? .distantPast
-        return left != right ? left > right : a.name > b.name
-    }
+    static func newestFirst(_ a: StoredBackup, _ b: StoredBackup) -> Bool { BackupSelection.isNewer(a.backup, than: b.backup) }
 
     /// The gunzipped object, or nil when it does not exist.
     private func readGzip(_ key: String) async throws -> Data? {

@@ -18,6 +18,7 @@ public struct Finding: Sendable, Equatable, Codable, CustomStringConvertible {
         case objectUnreadable, tarballMissing, tarballUnreadable, namespaceNotInTarball, noPersistentVolumeClaims
         case pvcMissingFromTarball, noPodVolumeBackup, podVolumeBackupNotCompleted, emptySnapshotID, zeroByteVolume
         case podNotInBackup, expectedPVCMissing, kopiaRepositoryMissing, kopiaFormatBlobMissing
+        case pvcVanished, previousBackupUnreadable
     }
 
     public var severity: Severity

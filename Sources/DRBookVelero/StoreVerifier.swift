@@ -7,17 +7,32 @@ import Foundation
 /// Kopia repository, the expected PVCs, and the store's layout.
 public struct StoreVerifier: Sendable {
     public let reader: StoreReader
+    /// The platform's name for the variable that sets a store's prefix, for fix texts.
+    public var prefixVariable: String?
 
-    public init(store: any BackupStore) { reader = StoreReader(store: store) }
-    public init(reader: StoreReader) { self.reader = reader }
+    public init(store: any BackupStore, prefixVariable: String? = nil) {
+        reader = StoreReader(store: store)
+        self.prefixVariable = prefixVariable
+    }
+
+    public init(reader: StoreReader, prefixVariable: String? = nil) {
+        self.reader = reader
+        self.prefixVariable = prefixVariable
+    }
 
     private var store: any BackupStore { reader.store }
 
     /// - Parameters:
     ///   - rpo: the recovery point objective in seconds (`GoDuration.parse("24h")`).
     ///   - expectedPVCs: globs (`prometheus-*`) that must each match a PVC in the backup.
-    /// - Throws: only when the store itself cannot be listed (credentials, bucket, network).
-    public func verify(namespace: String, rpo: TimeInterval, expectedPVCs: [String] = [], now: Date = Date()) async throws -> StoreVerdict {
+    ///   - allowRemoved: globs of PVCs that may have left the namespace since the previous
+    ///     Completed backup; any other PVC that backup held and the chosen one lacks fails.
+    ///   - backup: verify this backup (e.g. the one a runbook chose through the API) instead
+    ///     of the newest good one; newer backups are then not judged.
+    /// - Throws: when the store itself cannot be listed (credentials, bucket, network), or
+    ///   `BackupNotFound` when `backup` names none in it.
+    public func verify(namespace: String, rpo: TimeInterval, expectedPVCs: [String] = [], allowRemoved: [String] = [],
+                       backup name: String? = nil, now: Date = Date()) async throws -> StoreVerdict {
         var verdict = StoreVerdict(store: store.location.description, namespace: namespace, checkedAt: now, rpo: rpo,
                                    backup: nil, volumes: [], tarball: nil, kopia: nil, otherBackups: [], findings: [])
         let layout = try await reader.layout()
@@ -29,7 +44,7 @@ public struct StoreVerifier: Sendable {
         if let parent = store.parent, let folders = try? await parent.commonPrefixes(under: ""),
            folders.contains(VeleroKeys.backupsPrefix) {
             verdict.findings.append(.storeAtParentPrefix(parent: parent.location.description, child: store.location.description,
-                                                          display: parent.display(VeleroKeys.backupsPrefix)))
+                                                          display: parent.display(VeleroKeys.backupsPrefix), prefixVariable: prefixVariable))
         }
         let listing = try await reader.listBackups()
         for folder in listing.foldersWithoutMetadata {
@@ -42,17 +57,32 @@ public struct StoreVerifier: Sendable {
             verdict.findings.append(.noBackups(store: store.location.description, display: store.display(VeleroKeys.backupsPrefix)))
             return verdict
         }
-        let including = listing.backups.map(\.backup).filter { $0.includes(namespace: namespace) }
-        guard !including.isEmpty else {
+        let backups = listing.backups.map(\.backup)
+        let selection: BackupSelection
+        if let name {
+            guard let named = BackupSelection(named: name, among: backups, namespace: namespace) else {
+                throw BackupNotFound(name: name, store: store.location.description, nearest: [], total: backups.count)
+            }
+            selection = named
+            if let chosen = named.chosen, !chosen.includes(namespace: namespace) {
+                verdict.backup = summary(of: chosen, now: now, rpo: rpo)
+                verdict.findings.append(.backupExcludesNamespace(chosen, namespace: namespace))
+                return verdict
+            }
+            if let chosen = named.chosen, !chosen.phase.isRestorable {
+                verdict.backup = summary(of: chosen, now: now, rpo: rpo)
+                verdict.findings.append(.backupNotRestorable(chosen))
+                return verdict
+            }
+        } else {
+            selection = BackupSelection(newestOf: backups, namespace: namespace)
+        }
+        guard !selection.including.isEmpty else {
             verdict.findings.append(.namespaceNotIncluded(namespace, newest: newest, count: listing.backups.count))
             return verdict
         }
-
-        // The newest Completed backup; a PartiallyFailed one only when none completed,
-        // since its errors may have cost items that a restore then silently lacks.
-        let chosenIndex = including.firstIndex { $0.phase == .completed } ?? including.firstIndex { $0.phase.isRestorable }
-        let chosen = chosenIndex.map { including[$0] }
-        for backup in including[..<(chosenIndex ?? including.endIndex)] {
+        let chosen = selection.chosen
+        for backup in selection.passedOver where selection.choice != .named {
             if backup.phase == .partiallyFailed {
                 let errors = try? await reader.results(of: backup.name).errors.messages(for: namespace)
                 verdict.findings.append(.newerPartiallyFailed(backup, namespace: namespace, errorsInNamespace: errors, verified: chosen?.name))
@@ -61,18 +91,19 @@ public struct StoreVerifier: Sendable {
                                                                 : .newerNotTerminal(backup, verified: chosen?.name))
             }
         }
-        verdict.otherBackups = including.filter { $0.name != chosen?.name }.map { summary(of: $0, now: now, rpo: rpo) }
-        for undated in including where undated.name != chosen?.name && undated.takenAt == nil {
+        verdict.otherBackups = selection.including.filter { $0.name != chosen?.name }.map { summary(of: $0, now: now, rpo: rpo) }
+        for undated in selection.undated {
             verdict.findings.append(.ageUnknown(undated, object: store.display(VeleroKeys.metadata(undated.name)), verified: false))
         }
-        guard let chosen, let chosenIndex else {
-            verdict.findings.append(.noRestorableBackup(namespace, count: including.count))
+        guard let chosen else {
+            verdict.findings.append(.noRestorableBackup(namespace, count: selection.including.count))
             return verdict
         }
         verdict.backup = summary(of: chosen, now: now, rpo: rpo)
-        let previous = including[(chosenIndex + 1)...].first { $0.phase.isRestorable }?.name
-        await checkMetadata(chosen, namespace: namespace, rpo: rpo, now: now, olderCompleted: including[(chosenIndex + 1)...].first { $0.phase == .completed }?.name, into: &verdict)
-        await checkContents(chosen, namespace: namespace, expectedPVCs: expectedPVCs, previous: previous, into: &verdict)
+        await checkMetadata(chosen, namespace: namespace, rpo: rpo, now: now, olderCompleted: selection.previousCompleted?.name,
+                            newest: selection.passedOver.isEmpty || selection.choice != .named, into: &verdict)
+        await checkContents(chosen, namespace: namespace, expectedPVCs: expectedPVCs, previous: selection.previousRestorable?.name,
+                            comparedWith: selection.previousCompleted, allowRemoved: allowRemoved, into: &verdict)
         return verdict
     }
 
@@ -93,7 +124,8 @@ public struct StoreVerifier: Sendable {
             return verdict
         }
         await checkMetadata(backup, namespace: namespace, rpo: rpo, now: now, olderCompleted: nil, newest: false, into: &verdict)
-        await checkContents(backup, namespace: namespace, expectedPVCs: expectedPVCs, previous: nil, into: &verdict)
+        await checkContents(backup, namespace: namespace, expectedPVCs: expectedPVCs, previous: nil, comparedWith: nil, allowRemoved: [],
+                            into: &verdict)
         return verdict
     }
 
@@ -130,7 +162,7 @@ public struct StoreVerifier: Sendable {
     // MARK: the chosen backup's contents
 
     private func checkContents(_ backup: Backup, namespace: String, expectedPVCs: [String], previous: String?,
-                               into verdict: inout StoreVerdict) async {
+                               comparedWith older: Backup?, allowRemoved: [String], into verdict: inout StoreVerdict) async {
         let name = backup.name
         let tarballObject = store.display(VeleroKeys.tarball(name))
         var podVolumeBackups: [PodVolumeBackup] = []
@@ -189,6 +221,16 @@ public struct StoreVerifier: Sendable {
         for pattern in expectedPVCs where !pvcNames.contains(where: { Glob.matches(pattern, $0) }) {
             verdict.findings.append(.expectedPVCMissing(pattern, namespace: namespace, backup: name, found: pvcNames))
         }
+        if let older {
+            // Globs name only what must be there; a volume that silently left the backup
+            // (one of two Alertmanager replicas, say) still matches them. The previous
+            // Completed backup says what was there.
+            let held = Set(pvcNames).union(named.keys)
+            for pvc in await claims(of: older, namespace: namespace, into: &verdict.findings)
+            where !held.contains(pvc) && !allowRemoved.contains(where: { Glob.matches($0, pvc) }) {
+                verdict.findings.append(.pvcVanished(pvc, namespace: namespace, backup: name, lastHeldBy: older.name))
+            }
+        }
 
         if !podVolumeBackups.isEmpty || !index.persistentVolumeClaims.isEmpty {
             do {
@@ -203,6 +245,24 @@ public struct StoreVerifier: Sendable {
                 verdict.findings.append(.objectUnreadable("Kopia repository listing", backup: name, error: error))
             }
         }
+    }
+
+    /// The PVCs of the namespace a backup held, from its resource list and its
+    /// PodVolumeBackups (no tarball pass: two small objects).
+    private func claims(of backup: Backup, namespace: String, into findings: inout [Finding]) async -> [String] {
+        let reader = self.reader
+        async let listed = attempt { try await reader.resourceList(of: backup.name) }
+        async let volumes = attempt { try await reader.podVolumeBackups(of: backup.name) }
+        var names = Set<String>()
+        switch await listed {
+        case .success(let list): names.formUnion(list.names("v1/PersistentVolumeClaim", in: namespace))
+        case .failure(let error): findings.append(.previousBackupUnreadable(backup.name, what: "resource list", error: error))
+        }
+        switch await volumes {
+        case .success(let pvbs): names.formUnion(pvbs.filter { $0.podNamespace == namespace }.compactMap(\.persistentVolumeClaim))
+        case .failure(let error): findings.append(.previousBackupUnreadable(backup.name, what: "pod-volume backup list", error: error))
+        }
+        return names.sorted()
     }
 
     /// One PVC: a restorable PodVolumeBackup with data, and the pod that mounts it in the backup.
@@ -270,4 +330,8 @@ public struct StoreVerifier: Sendable {
                              errors: errors, warnings: backup.status.warnings ?? 0, status: status,
                              verdict: "\(backup.phase) (" + notes.joined(separator: ", ") + ")")
     }
+}
+
+private func attempt<Value: Sendable>(_ body: @Sendable () async throws -> Value) async -> Result<Value, any Error> {
+    do { return .success(try await body()) } catch { return .failure(error) }
 }

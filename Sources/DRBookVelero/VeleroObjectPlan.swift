@@ -72,6 +72,7 @@ struct VeleroObjectPlan {
             for replica in 0..<workload.replicas {
                 let pod = workload.pod(replica), pvc = workload.pvc(replica)
                 let podUID = random.uid(), pvcUID = random.uid()
+                if faults.contains(.volumeGone(pvc: pvc)) { continue }
                 let volume = "pvc-\(pvcUID)"
                 let node = nodes[(workloadIndex + replica) % nodes.count]
                 if !faults.contains(.podMissingFromTarball(pod: pod)) {

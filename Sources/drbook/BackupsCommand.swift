@@ -1,4 +1,5 @@
 import ArgumentParser
+import DRBookActions
 import DRBookRunbook
 import DRBookVelero
 import Foundation
@@ -17,8 +18,9 @@ struct BackupStoreArguments: ParsableArguments {
     var store: String?
 
     @Option(help: ArgumentHelp("""
-        Take the store, endpoint, region and credentials file not given as flags from drbook.yaml, \
-        environments.NAME.params (store, endpoint, region, credentialsFromSops), as runbooks do.
+        Take the store settings not given as flags from drbook.yaml's environments.NAME.params \
+        (store, endpoint, region, profile, credentialsFromSops, sopsAccessKeyID, sopsSecretAccessKey, \
+        virtualHostedStyle): the params the runbooks read, so `drbook run … --env NAME` reaches the same store.
         """, valueName: "name"))
     var env: String?
 
@@ -28,33 +30,46 @@ struct BackupStoreArguments: ParsableArguments {
     var output: OutputFormat = .text
 
     /// The store and how to reach it: flags first, then the profile's environment.
-    func resolved() throws -> (store: String, access: StoreOptions) {
-        var access = access
-        var store = store
+    func storeAccess() throws -> StoreAccess {
+        var fallback = StoreSettings()
         if let env {
-            guard let profile = try WorkspaceOptions.loadProfile() else {
-                throw BadInput("--env \(env) was given but there is no \(Profile.fileName) here; create it with environments.\(env).params (store, endpoint, region), or drop --env.")
+            let params: [String: Located<Value>]
+            do {
+                params = try ParamResolver.environmentParams(env, in: WorkspaceOptions.loadProfile())
+            } catch let error as RunbookError {
+                throw BadInput(error.diagnostics.errors.map { diagnostic in
+                    (diagnostic.location.map { "\($0): " } ?? "") + diagnostic.message + (diagnostic.fix.map { ". Fix: \($0)." } ?? ".")
+                }.joined(separator: "\n"))
             }
-            guard let environment = profile.environment(named: env) else {
-                let known = profile.environments.map(\.name)
-                throw BadInput("\(Profile.fileName) has no environment '\(env)' (\(known.isEmpty ? "it defines none" : "known: \(known.joined(separator: ", "))")).")
-            }
-            func text(_ name: String) throws -> String? {
-                guard let located = environment.params[name] else { return nil }
-                guard case let .string(value) = located.value else {
-                    throw BadInput("\(located.location): environments.\(env).params.\(name) must be a string.")
+            for setting in StoreSetting.allCases {
+                guard let located = params[setting.rawValue] else { continue }
+                switch (setting, located.value) {
+                case (.virtualHostedStyle, .bool(let flag)): fallback.virtualHostedStyle = flag
+                case (.virtualHostedStyle, _):
+                    throw BadInput("\(located.location): environments.\(env).params.\(setting.rawValue) must be true or false.")
+                case (_, .string(let text)): fallback[setting] = text
+                case (_, .null): break
+                default:
+                    throw BadInput("\(located.location): environments.\(env).params.\(setting.rawValue) must be a string.")
                 }
-                return value
             }
-            store = try store ?? text("store")
-            access.endpoint = try access.endpoint ?? text("endpoint")
-            access.region = try access.region ?? text("region")
-            access.credentialsFromSops = try access.credentialsFromSops ?? text("credentialsFromSops")
         }
-        guard let store, !store.isEmpty else {
+        let access = try access.access(fallback, store: store)
+        guard access.settings[.store] != nil else {
             throw BadInput("No store: give --store s3://BUCKET/PREFIX (or file:///DIR), or --env NAME with environments.NAME.params.store in \(Profile.fileName).")
         }
-        return (store, access)
+        return access
+    }
+
+    /// The store, opened; notes on settings not used go to stderr.
+    func openStore() async throws -> OpenedStore {
+        do {
+            let opened = try await storeAccess().open()
+            printNotes(opened.notes)
+            return opened
+        } catch let error as StoreAccessError {
+            throw BadInput(error.description)
+        }
     }
 }
 
@@ -67,8 +82,8 @@ struct BackupsList: AsyncParsableCommand {
     @OptionGroup var arguments: BackupStoreArguments
 
     func run() async throws {
-        let (storeText, access) = try arguments.resolved()
-        let (location, store) = try await access.backupStore(storeText)
+        let opened = try await arguments.openStore()
+        let (location, store) = (opened.location, opened.store)
         let reader = StoreReader(store: store)
         let listing = try await reader.listBackups()
         let layout = try await reader.layout()
@@ -131,8 +146,8 @@ struct BackupsShow: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (storeText, access) = try arguments.resolved()
-        let (_, store) = try await access.backupStore(storeText)
+        let opened = try await arguments.openStore()
+        let (storeText, store) = (opened.location.description, opened.store)
         let reader = StoreReader(store: store)
         var (backup, details): (Backup, BackupDetails)
         do {
@@ -162,7 +177,8 @@ struct BackupsVerify: AsyncParsableCommand {
         of the namespace — in the tarball, or mounted by a pod in it — has a Completed \
         PodVolumeBackup with a snapshot id and data, that the pods mounting them are in the \
         backup, that the namespace's Kopia repository exists, that the expected PVCs are all \
-        there, and that the tarball's gzip checksum holds. Exit status 0 when all of it holds, \
+        there, that no PVC the previous Completed backup held has dropped out (unless \
+        --allow-removed names it), and that the tarball's gzip checksum holds. Exit status 0 when all of it holds, \
         1 when anything does not, 2 when the store could not be read (no verdict).
         """
     )
@@ -178,6 +194,11 @@ struct BackupsVerify: AsyncParsableCommand {
     @Option(name: .customLong("expect-pvc"), help: ArgumentHelp("A PVC (glob) that must be in the backup; repeatable.", valueName: "glob"))
     var expectedPVCs: [String] = []
 
+    @Option(name: .customLong("allow-removed"), help: ArgumentHelp("""
+        A PVC (glob) removed on purpose: without it, a PVC the previous Completed backup held and the newest lacks fails; repeatable.
+        """, valueName: "glob"))
+    var allowRemoved: [String] = []
+
     func validate() throws {
         guard let seconds = GoDuration.parse(rpo), seconds > 0 else {
             throw ValidationError("--rpo '\(rpo)' is not a duration; write it like 24h, 90m or 1h30m.")
@@ -185,12 +206,13 @@ struct BackupsVerify: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (storeText, access) = try arguments.resolved()
-        let (_, store) = try await access.backupStore(storeText)
+        let opened = try await arguments.openStore()
+        let (storeText, store) = (opened.location.description, opened.store)
         let verdict: StoreVerdict
         do {
-            verdict = try await StoreVerifier(store: store).verify(namespace: namespace, rpo: GoDuration.parse(rpo) ?? 0,
-                                                                  expectedPVCs: expectedPVCs)
+            let platform = try? PlatformChoice.resolve()
+            verdict = try await StoreVerifier(store: store, prefixVariable: platform?.store.prefixVariable)
+                .verify(namespace: namespace, rpo: GoDuration.parse(rpo) ?? 0, expectedPVCs: expectedPVCs, allowRemoved: allowRemoved)
         } catch {
             // Not a red verdict: no verdict at all. Scripts tell the two apart by the exit status.
             throw BadInput("no verdict: the store could not be read: \(error)")

@@ -1,13 +1,14 @@
 import ArgumentParser
 import DRBookActions
 import DRBookObjectStore
-import DRBookSecrets
+import DRBookRunbook
 import DRBookVelero
 import Foundation
 
-/// How to reach an S3-compatible store; shared by every command that reads one.
+/// How to reach an S3-compatible store; shared by every command that reads one. The
+/// flags are `StoreSetting`s, so they mean what the runbook inputs of the same names mean.
 struct StoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("S3 endpoint, e.g. https://ACCOUNT.r2.cloudflarestorage.com (or AWS_ENDPOINT_URL_S3).", valueName: "url"))
+    @Option(help: ArgumentHelp("S3 endpoint, e.g. https://ACCOUNT.r2.cloudflarestorage.com. Default: AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL.", valueName: "url"))
     var endpoint: String?
 
     @Option(help: ArgumentHelp("Signing region (default: auto, as R2 wants).", valueName: "region"))
@@ -17,78 +18,73 @@ struct StoreOptions: ParsableArguments {
     var virtualHostedStyle = false
 
     @Option(help: ArgumentHelp("""
-        Profile of the AWS shared-credentials file (AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials); \
-        default AWS_PROFILE, else 'default'. AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment take precedence.
+        A profile of the AWS shared-credentials file (AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials). \
+        As with aws --profile, a named profile comes before AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, which come before AWS_PROFILE.
         """, valueName: "name"))
     var profile: String?
 
     @Option(name: .customLong("credentials-from-sops"), help: ArgumentHelp("""
-        Decrypt the store's access key pair from this SOPS file with sops and your age key \
-        (e.g. k8s/clusters/prod/bootstrap/variables-cluster-secret.enc.yaml); takes precedence over the environment and profiles.
+        Decrypt the store's access key pair from this SOPS file (the platform's variables secret) with sops and your age key; \
+        takes precedence over profiles and the environment.
         """, valueName: "file"))
     var credentialsFromSops: String?
 
-    @Option(name: .customLong("sops-access-key-id"), help: ArgumentHelp("Key path of the access key id in the SOPS file.", valueName: "path"))
-    var sopsAccessKeyID = StoreCredentialsFromSops.defaultAccessKeyIDPath
+    @Option(name: .customLong("sops-access-key-id"), help: ArgumentHelp("Key path of the access key id in the SOPS file. Default: the platform profile's.", valueName: "path"))
+    var sopsAccessKeyID: String?
 
-    @Option(name: .customLong("sops-secret-access-key"), help: ArgumentHelp("Key path of the secret access key in the SOPS file.", valueName: "path"))
-    var sopsSecretAccessKey = StoreCredentialsFromSops.defaultSecretAccessKeyPath
+    @Option(name: .customLong("sops-secret-access-key"), help: ArgumentHelp("Key path of the secret access key in the SOPS file. Default: the platform profile's.", valueName: "path"))
+    var sopsSecretAccessKey: String?
 
-    private var addressing: S3Addressing { virtualHostedStyle ? .virtualHost : .path }
-
-    private func endpointURL() throws -> URL? { try S3Endpoint.resolve(endpoint) }
+    /// The settings the flags give.
+    var settings: StoreSettings {
+        var settings = StoreSettings()
+        settings[.endpoint] = endpoint
+        settings[.region] = region
+        settings[.profile] = profile
+        settings[.credentialsFromSops] = credentialsFromSops
+        settings[.sopsAccessKeyID] = sopsAccessKeyID
+        settings[.sopsSecretAccessKey] = sopsSecretAccessKey
+        if virtualHostedStyle { settings.virtualHostedStyle = true }
+        return settings
+    }
 
     func validate() throws {
-        for (flag, text) in [("--sops-access-key-id", sopsAccessKeyID), ("--sops-secret-access-key", sopsSecretAccessKey)]
-        where SopsKeyPath(parsing: text) == nil {
-            throw ValidationError("\(flag) '\(text)' is not a key path; write it like stringData.r2_access_key_id or [\"stringData\"][\"r2_access_key_id\"].")
-        }
+        do { try StoreAccess(settings: settings, naming: .flags, credentialKeys: nil).validate() } catch { throw ValidationError(error.description) }
     }
 
-    func client(bucket: String) async throws -> S3Client {
-        guard let url = try endpointURL() else {
-            throw BadInput("An s3:// source needs --endpoint URL (or AWS_ENDPOINT_URL_S3).")
-        }
-        return S3Client(endpoint: url, region: region ?? "auto", bucket: bucket, credentials: try await credentials(), addressing: addressing)
-    }
-
-    /// The Velero store at `--store`: `s3://BUCKET/PREFIX` or `file:///DIR/PREFIX`.
-    func backupStore(_ location: String) async throws -> (StoreLocation, any BackupStore) {
-        let parsed: StoreLocation
-        do { parsed = try StoreLocation.parse(location) } catch { throw BadInput(String(describing: error)) }
-        if case .s3 = parsed {
-            guard let url = try endpointURL() else {
-                throw BadInput("An s3:// store needs --endpoint URL (for R2: https://ACCOUNT_ID.r2.cloudflarestorage.com) or AWS_ENDPOINT_URL_S3.")
-            }
-            let credentials = try await credentials()
-            do { return (parsed, try parsed.open(endpoint: url, region: region ?? "auto", credentials: credentials, addressing: addressing)) }
-            catch { throw BadInput(String(describing: error)) }
-        }
-        return (parsed, try parsed.open(endpoint: nil, credentials: nil))
-    }
-
-    /// `--credentials-from-sops`, else the environment's keys, else the shared-credentials profile.
-    private func credentials() async throws -> S3Credentials {
-        let environment = ProcessInfo.processInfo.environment
-        if let file = credentialsFromSops {
+    /// `settings` filled from `fallback`, reached with the CLI's names and, when a SOPS file
+    /// holds the credentials, the platform profile's key paths.
+    func access(_ fallback: StoreSettings, store: String? = nil) throws -> StoreAccess {
+        var given = settings
+        given[.store] = store
+        let merged = given.filling(from: fallback)
+        var keys: StoreCredentialKeys?
+        if merged[.credentialsFromSops] != nil, merged[.sopsAccessKeyID] == nil || merged[.sopsSecretAccessKey] == nil {
             do {
-                let names = StoreCredentialsFromSops.Names(file: "--credentials-from-sops", accessKeyID: "--sops-access-key-id",
-                                                           secretAccessKey: "--sops-secret-access-key")
-                return try await StoreCredentialsFromSops(file: file, accessKeyIDPath: sopsAccessKeyID, secretAccessKeyPath: sopsSecretAccessKey,
-                                                          names: names).decrypt(environment: environment)
-            } catch { throw BadInput(error.description) }
+                let platform = try PlatformChoice.resolve()
+                keys = StoreCredentialKeys(accessKeyID: platform.store.accessKeyIDPath, secretAccessKey: platform.store.secretAccessKeyPath)
+            } catch {
+                throw BadInput(error.description)
+            }
         }
-        let resolved: ResolvedS3Credentials
+        return StoreAccess(settings: merged, naming: .flags, credentialKeys: keys)
+    }
+
+    /// A client of `bucket`, for commands that read single objects (`drbook archive`).
+    func client(bucket: String) async throws -> S3Client {
         do {
-            resolved = try S3CredentialChain.resolve(profile: profile, environment: environment)
-        } catch let error as SharedCredentialsError {
+            let reached = try await access(StoreSettings()).client(bucket: bucket)
+            printNotes(reached.notes)
+            return reached.client
+        } catch let error as StoreAccessError {
             throw BadInput(error.description)
         }
-        if let shadowed = resolved.shadowedProfile {
-            FileHandle.standardError.write(Data("note: profile '\(shadowed)' not used: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set and take precedence.\n".utf8))
-        }
-        return resolved.credentials
     }
+}
+
+/// Notes on settings given but not used go to stderr, so `-o json` stays JSON.
+func printNotes(_ notes: [String]) {
+    for note in notes { FileHandle.standardError.write(Data("note: \(note).\n".utf8)) }
 }
 
 /// `--output text|json`: text for people, JSON for scripts.

@@ -104,6 +104,44 @@ struct ClusterActionTests {
         }
     }
 
+    @Test("velero.locationAvailable: a location Velero has not validated yet is waited for with progress, then judged; the wait is bounded")
+    func locationNotYetValidated() async throws {
+        try await withCluster { sandbox, admin, _ in
+            // No simulated Velero watches this namespace, so only the test gives the location a phase.
+            let staging = "velero-staging"
+            try await admin.create(Namespace.resource, ["metadata": ["name": .string(staging)]])
+            try await admin.create(BackupStorageLocation.resource, [
+                "metadata": ["name": "fresh", "namespace": .string(staging)],
+                "spec": ["provider": "aws", "default": true, "objectStorage": ["bucket": "bucket", "prefix": "velero/staging"]],
+            ])
+            let inputs: [String: Value] = ["veleroNamespace": .string(staging), "waitForValidation": .duration(.seconds(90))]
+            let action = run(sandbox)
+            let waiting = Task { try await action("velero.locationAvailable", inputs) }
+            // Bounded by count, not time: the action's first read may be slow on a loaded machine.
+            for _ in 0..<2_400 where !action.reports.lines.contains(where: { $0.contains("has no phase yet") }) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(action.reports.lines.contains("backupstoragelocation velero-staging/fresh has no phase yet; waiting up to 1m30s for Velero to validate it"))
+            _ = try await sandbox.store.patchStatus(GroupResource(.backupStorageLocations), namespace: staging, name: "fresh",
+                                                    ["status": ["phase": "Available", "lastValidationTime": .string(KubeJSON.formatTime(Date()))]])
+            let outputs = try await waiting.value
+            #expect(outputs["location"] == .string("fresh"))
+            #expect(action.reports.progress.contains { $0.message?.hasPrefix("waiting for Velero to validate fresh") == true })
+
+            try await admin.create(BackupStorageLocation.resource, [
+                "metadata": ["name": "never", "namespace": .string(staging)],
+                "spec": ["provider": "aws", "objectStorage": ["bucket": "bucket", "prefix": "velero/never"]],
+            ])
+            let bounded = try #require(await actionError {
+                try await run(sandbox)("velero.locationAvailable", ["veleroNamespace": .string(staging), "location": .string("never"),
+                                                                   "waitForValidation": .duration(.seconds(1))])
+            })
+            #expect(bounded.message == "phase is still unset after 1s: Velero has not validated the location")
+            #expect(bounded.subject == "backupstoragelocation velero-staging/never")
+            #expect(bounded.fix?.contains("raise input 'waitForValidation'") == true)
+        }
+    }
+
     @Test("velero.scheduleCovers: a recent, unpaused schedule that includes the namespace passes; each gap fails on its own")
     func scheduleCovers() async throws {
         try await withCluster { sandbox, admin, _ in

@@ -36,6 +36,7 @@ let everyActionRunbook = """
           sopsAccessKeyID: stringData.r2_access_key_id
           sopsSecretAccessKey: stringData.r2_secret_access_key
           backup: daily-full-20261125021700
+          allowRemoved: ["loki-scratch-*"]
       - id: grafana-up
         title: Grafana answers
         uses: http.probe
@@ -53,6 +54,8 @@ let everyActionRunbook = """
         destructive: true
         with:
           argv: [kubectl, version, -o, json]
+          preflight: [kubectl, version, --client]
+          preflightFix: install kubectl
           env: {KUBECONFIG: /etc/drbook/kubeconfig}
           cwd: /tmp
           timeout: 30s
@@ -129,6 +132,7 @@ let everyActionRunbook = """
           veleroNamespace: velero
           location: default
           maxValidationAge: 5m
+          waitForValidation: 2m
       - id: schedule
         title: The schedule covers monitoring
         uses: velero.scheduleCovers

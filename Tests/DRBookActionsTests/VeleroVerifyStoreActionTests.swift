@@ -92,7 +92,7 @@ struct VeleroVerifyStoreActionTests {
         let error = await actionError {
             try await run("velero.verifyStore", ["store": .string("s3://backups/velero/prod"), "namespace": .string("monitoring")])
         }
-        #expect(error?.message == "an s3:// store needs the endpoint of the S3 API")
+        #expect(error?.message == "an s3:// location needs the endpoint of the S3 API")
     }
 
     @Test("a store location that is neither s3:// nor file:// is rejected with the accepted forms")

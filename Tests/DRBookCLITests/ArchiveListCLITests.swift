@@ -68,7 +68,7 @@ struct ArchiveListCLITests {
         (["archive", "list", "http://x/y"], "use s3://BUCKET/KEY, file:///PATH or a plain path"),
         (["archive", "list", "/nonexistent/b.tar.gz"], "check the path"),
         (["archive", "list", "s3://bucket"], "write it as s3://BUCKET/KEY"),
-        (["archive", "list", "s3://b/k"], "needs --endpoint"),
+        (["archive", "list", "s3://b/k"], "needs the endpoint of the S3 API. Fix: give --endpoint"),
         (["archive", "list", "s3://b/k", "--endpoint", "ftp://x"], "is not an http(s) URL"),
         (["archive", "list", "s3://b/k", "--endpoint", "http://127.0.0.1:1"], "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
     ])

@@ -78,7 +78,7 @@ struct BackupsCLITests {
 
         let unknown = try await drbook(["backups", "list", "--env", "staging"], directory: directory.path(""))
         #expect(unknown.status == 2)
-        #expect(unknown.stderr.contains("drbook.yaml has no environment 'staging' (known: prod, broken)"), "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("drbook.yaml:2:1: drbook.yaml has no environment 'staging'; known environments: prod, broken."), "\(unknown.stderr)")
 
         let none = try await drbook(["backups", "list"], directory: directory.path(""))
         #expect(none.status == 2)

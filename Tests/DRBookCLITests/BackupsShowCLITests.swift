@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// The platform store generated into a new bucket behind the SigV4-verifying proxy.
-private func storeInBucket(faults: [GeneratorFault] = []) async throws -> (SignedS3, String, GeneratedStore) {
+func storeInBucket(faults: [GeneratorFault] = []) async throws -> (SignedS3, String, GeneratedStore) {
     let s3 = try await TestServers.shared.signedS3()
     let client = try await s3.client()
     var scenario = StoreScenario.platform(now: Date())
@@ -21,7 +21,7 @@ private func newestBackup(_ store: String) async throws -> String {
 }
 
 /// An environment without the machine's keys, profiles or age keys.
-private func isolated(_ directory: TemporaryDirectory, _ extra: [String: String] = [:]) -> [String: String] {
+func isolated(_ directory: TemporaryDirectory, _ extra: [String: String] = [:]) -> [String: String] {
     var environment = ["HOME": directory.path("home"), "AWS_PROFILE": "", "AWS_SHARED_CREDENTIALS_FILE": "",
                        "SOPS_AGE_KEY": "", "SOPS_AGE_KEY_FILE": ""]
     for (key, value) in extra { environment[key] = value }

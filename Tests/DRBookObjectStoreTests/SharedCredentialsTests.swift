@@ -67,18 +67,25 @@ struct SharedCredentialsFileTests {
     }
 }
 
-@Suite("Credentials for an s3:// store: environment keys, then the shared-credentials profile")
+@Suite("Credentials for an s3:// store: a named profile, environment keys, then AWS_PROFILE or default")
 struct S3CredentialChainTests {
-    @Test("environment keys take precedence over the profile, and the shadowed profile is reported")
-    func environmentFirst() throws {
+    @Test("as with aws --profile, a named profile wins over environment keys, which win over AWS_PROFILE (reported as not used)")
+    func botocorePrecedence() throws {
         let (directory, path) = try credentialsFile("[default]\naws_access_key_id = FILE\naws_secret_access_key = \(secretA)\n")
         _ = directory
-        let resolved = try S3CredentialChain.resolve(profile: "default", environment: [
-            "AWS_ACCESS_KEY_ID": "ENV", "AWS_SECRET_ACCESS_KEY": secretB, "AWS_SHARED_CREDENTIALS_FILE": path,
-        ])
-        #expect(resolved.credentials.accessKeyID == "ENV")
-        #expect(resolved.origin == .environment)
-        #expect(resolved.shadowedProfile == "default")
+        let keys = ["AWS_ACCESS_KEY_ID": "ENV", "AWS_SECRET_ACCESS_KEY": secretB, "AWS_SHARED_CREDENTIALS_FILE": path]
+        let named = try S3CredentialChain.resolve(profile: "default", environment: keys)
+        #expect(named.credentials.accessKeyID == "FILE")
+        #expect(named.origin == .sharedCredentialsFile(path: path, profile: "default"))
+        #expect(named.environmentKeysIgnored)
+
+        var withVariable = keys
+        withVariable["AWS_PROFILE"] = "default"
+        let fromEnvironment = try S3CredentialChain.resolve(environment: withVariable)
+        #expect(fromEnvironment.credentials.accessKeyID == "ENV")
+        #expect(fromEnvironment.origin == .environment)
+        #expect(fromEnvironment.shadowedProfile == "default")
+        #expect(!fromEnvironment.environmentKeysIgnored)
     }
 
     @Test("the profile comes from --profile, else AWS_PROFILE, else default; the file from AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials")

@@ -6,12 +6,6 @@ import Testing
 /// code is a layout drbook cannot serve without a release.
 let allowedFiles: [(path: String, why: String)] = [
     ("Sources/DRBookPlatform/BuiltinProfiles.swift", "the profile data itself: platforms/*.yaml embedded in the binary"),
-    // Temporary: the store-access work is replacing these files and wires the profile's
-    // store.accessKeyIDPath / secretAccessKeyPath / prefixVariable in; drop them from here then.
-    ("Sources/DRBookActions/StoreCredentialsFromSops.swift", "being replaced by the store access service (issue 15, item 1)"),
-    ("Sources/DRBookActions/StoreInputs.swift", "being replaced by the store access service (issue 15, item 1)"),
-    ("Sources/drbook/StoreOptions.swift", "being replaced by the store access service (issue 15, item 1)"),
-    ("Sources/DRBookVelero/", "the store access service lands here (issue 15, item 1); FindingCatalogue's prefix variable"),
 ]
 
 /// The names of the platform that must not be written in code: each built-in profile's key

@@ -48,11 +48,13 @@ struct VerifiedStore: Sendable {
     let verdict: StoreVerdict
 }
 
-func generateAndVerify(_ backend: Backend, _ scenario: StoreScenario, expectedPVCs: [String]? = nil) async throws -> VerifiedStore {
+func generateAndVerify(_ backend: Backend, _ scenario: StoreScenario, expectedPVCs: [String]? = nil,
+                       allowRemoved: [String] = []) async throws -> VerifiedStore {
     let store = try await TestStore.make(backend)
     let generated = try await VeleroStoreGenerator(scenario: scenario).write(to: store.store)
     let verdict = try await StoreVerifier(store: store.store).verify(namespace: scenario.namespace, rpo: dayRPO,
-                                                                     expectedPVCs: expectedPVCs ?? scenario.pvcGlobs, now: referenceNow)
+                                                                     expectedPVCs: expectedPVCs ?? scenario.pvcGlobs,
+                                                                     allowRemoved: allowRemoved, now: referenceNow)
     return VerifiedStore(store: store, generated: generated, verdict: verdict)
 }
 

@@ -28,17 +28,41 @@ struct StoreLocationTests {
         }
     }
 
-    @Test("an s3 location without an endpoint or credentials cannot be opened, and says what to pass")
-    func openNeedsEndpoint() throws {
-        let location = try StoreLocation.parse("s3://b/velero/prod")
-        let error = #expect(throws: StoreLocationError.self) { try location.open(endpoint: nil, credentials: nil) }
-        #expect(error?.fix.contains("--endpoint") == true)
-        #expect(try StoreLocation.parse("file:///tmp/x").open(endpoint: nil, credentials: nil) is DirectoryBackupStore)
+    @Test("an s3 location without an endpoint cannot be opened, and says what to give in the caller's words; a file:// one needs nothing")
+    func openNeedsEndpoint() async throws {
+        var settings = StoreSettings()
+        settings[.store] = "s3://b/velero/prod"
+        settings[.endpoint] = ""  // an empty value is "not given", as a runbook's default is
+        for (naming, name) in [(StoreSettingNaming.flags, "--endpoint"), (.inputs, "input 'endpoint'")] {
+            let error = await #expect(throws: StoreAccessError.self) {
+                try await StoreAccess(settings: settings, naming: naming, environment: [:], credentialKeys: nil).open()
+            }
+            #expect(error?.subject == name)
+            #expect(error?.fix == "give \(name) (for R2: https://ACCOUNT_ID.r2.cloudflarestorage.com) or set AWS_ENDPOINT_URL_S3")
+        }
+        settings[.store] = "file:///tmp/x"
+        let opened = try await StoreAccess(settings: settings, naming: .flags, environment: [:], credentialKeys: nil).open()
+        #expect(opened.store is DirectoryBackupStore)
+        #expect(opened.credentialOrigin == nil)
+    }
+
+    @Test("the endpoint falls back to AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL")
+    func endpointFallback() throws {
+        var settings = StoreSettings()
+        settings[.store] = "s3://b/velero/prod"
+        let both = StoreAccess(settings: settings, naming: .inputs, credentialKeys: nil)
+        var access = both
+        access.environment = ["AWS_ENDPOINT_URL_S3": "https://s3.example:9000", "AWS_ENDPOINT_URL": "https://all.example"]
+        #expect(try access.endpoint().absoluteString == "https://s3.example:9000")
+        access.environment = ["AWS_ENDPOINT_URL": "https://all.example"]
+        #expect(try access.endpoint().absoluteString == "https://all.example")
+        access.settings[.endpoint] = "https://given.example"
+        #expect(try access.endpoint().absoluteString == "https://given.example")
     }
 
     @Test("a file store whose directory does not exist says so instead of looking empty")
     func missingDirectory() async throws {
-        let store = try StoreLocation.parse("file:///nonexistent/drbook-mirror").open(endpoint: nil, credentials: nil)
+        let store = DirectoryBackupStore(root: "/nonexistent/drbook-mirror")
         let error = await #expect(throws: BackupStoreError.self) {
             try await StoreVerifier(store: store).verify(namespace: "monitoring", rpo: 86_400)
         }

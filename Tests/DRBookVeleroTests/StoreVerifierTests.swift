@@ -71,6 +71,27 @@ struct StoreVerifierTests {
         #expect(result.verdict.status == .warning)
     }
 
+    @Test("a volume the previous Completed backup held and the newest lacks fails, though every glob still matches", arguments: Backend.allCases)
+    func volumeVanished(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.volumeGone(pvc: alertmanagerPVC1)]))
+        let finding = try result.verdict.only(.pvcVanished)
+        #expect(finding.severity == .failure)
+        #expect(finding.object == "PVC monitoring/\(alertmanagerPVC1)")
+        #expect(finding.message == "backup daily-full-20260815021700 does not hold this PVC, which the previous Completed backup daily-full-20260814021700 held: a restore from daily-full-20260815021700 would not bring its data back.")
+        #expect(finding.fix.contains("--allow-removed \(alertmanagerPVC1)"))
+        #expect(result.verdict.findings.count == 1, "findings: \(result.verdict.findings)")
+        #expect(result.verdict.status == .failed)
+        #expect(!result.verdict.volumes.map(\.persistentVolumeClaim).contains(alertmanagerPVC1))
+    }
+
+    @Test("a volume removed on purpose and named with allowRemoved (a glob) passes", arguments: Backend.allCases)
+    func volumeRemovedOnPurpose(_ backend: Backend) async throws {
+        let result = try await generateAndVerify(backend, platformScenario(faults: [.volumeGone(pvc: alertmanagerPVC1)]),
+                                                 allowRemoved: ["alertmanager-*-1"])
+        #expect(result.verdict.isGreen, "findings: \(result.verdict.findings)")
+        #expect(result.verdict.findings.isEmpty)
+    }
+
     @Test("a PVC left out of the backup altogether, while its pod is in it, fails (the pod's claim counts)", arguments: Backend.allCases)
     func pvcExcluded(_ backend: Backend) async throws {
         let result = try await generateAndVerify(backend, platformScenario(faults: [.pvcExcludedFromBackup(pvc: lokiPVC)]), expectedPVCs: [])
