@@ -34,6 +34,8 @@ let package = Package(
         ),
         .target(name: "DRBookHTTP", dependencies: ["CCurl"]),
         .target(name: "DRBookDigest", dependencies: ["CCrypto"]),
+        // Text for people: columns as kubectl prints them, shared by the CLI and the describers below it.
+        .target(name: "DRBookText"),
         .target(name: "DRBookProcess"),
         .target(name: "DRBookArchive", dependencies: ["CArchive"]),
         .target(name: "DRBookObjectStore", dependencies: ["DRBookHTTP"]),
@@ -41,7 +43,7 @@ let package = Package(
         // The platform profile: the platform's names and numbers as data (platforms/*.yaml, built in).
         .target(name: "DRBookPlatform", dependencies: ["Yams"]),
         // The store access (StoreAccess) decrypts R2 keys from the platform's SOPS file, hence DRBookSecrets.
-        .target(name: "DRBookVelero", dependencies: ["DRBookHTTP", "DRBookObjectStore", "DRBookArchive", "DRBookKube", "DRBookSecrets"]),
+        .target(name: "DRBookVelero", dependencies: ["DRBookHTTP", "DRBookObjectStore", "DRBookArchive", "DRBookKube", "DRBookSecrets", "DRBookText"]),
         // SOPS files, age-key decryption through the sops binary, secret validators.
         .target(name: "DRBookSecrets", dependencies: ["DRBookProcess", "DRBookDigest", "DRBookHTTP", "DRBookPlatform", "Yams"]),
         // The alert path: Alertmanager, Prometheus and healthchecks.io clients.
@@ -68,6 +70,7 @@ let package = Package(
                 "DRBookSecrets",
                 "DRBookSandbox",
                 "DRBookPlatform",
+                "DRBookText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

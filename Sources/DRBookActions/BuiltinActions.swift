@@ -2,6 +2,7 @@ import DRBookHTTP
 import DRBookKube
 import DRBookPlatform
 import DRBookRunbook
+import DRBookVelero
 import Foundation
 
 /// What actions need from the world they run in: clients, the process environment and the platform.
@@ -49,4 +50,13 @@ public enum BuiltinActions {
             SlackProbeWebhookAction(environment: environment),
         ])
     }
+
+    /// How reports show the typed results these actions record: each in the words of the
+    /// command that makes the same judgement.
+    public static let resultRenderers: [StepResultRenderer] = [
+        StepResultRenderer(kind: VeleroVerifyStoreAction.resultKind) { result in
+            guard let verdict = try? result.decode(StoreVerdict.self) else { return nil }
+            return StoreVerdictDescription(verdict: verdict, storeArgument: verdict.store).render(next: false)
+        },
+    ]
 }

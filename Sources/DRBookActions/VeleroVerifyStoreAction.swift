@@ -36,11 +36,16 @@ struct VeleroVerifyStoreAction: Action {
 
             Every finding is logged with the object at fault and its fix. The step fails unless \
             the verdict is green (or, with `allowWarnings: true`, no worse than a warning); the \
-            failure carries the first finding's message and fix. It reports the metrics \
+            failure carries the first finding's message and fix. The whole verdict (backup, \
+            volumes, findings) is recorded as the step's result, which `drbook report` shows as \
+            `drbook backups verify` prints it. It reports the metrics \
             `backup_age_seconds` (target: the RPO) and `volumes_verified`.
 
             \(StoreInputs.credentialsDoc)
             """)
+
+    /// The verdict, whole, as the step's typed result: `drbook report` shows its volumes and findings.
+    static let resultKind = "velero.storeVerdict"
 
     let environment: ActionEnvironment
 
@@ -70,6 +75,7 @@ struct VeleroVerifyStoreAction: Action {
             throw ActionError("could not read the store: \(error)", subject: store.location.description,
                               fix: "check the store location, the endpoint, the credentials and the network")
         }
+        if let result = try? StepResult(kind: Self.resultKind, encoding: verdict) { context.result(result) }
         for finding in verdict.findings { context.log(finding.description) }
         if let backup = verdict.backup {
             context.log("verified backup \(backup.name): \(backup.verdict)")

@@ -37,6 +37,9 @@ public struct ActionContext: Sendable {
 
     public func progress(_ progress: ActionProgress) { report(.progress(progress)) }
 
+    /// A typed result for the journal and the reports (`StepResult`).
+    public func result(_ result: StepResult) { report(.result(result)) }
+
     /// A measurement for the report, e.g. `rto_seconds`, with the target the runbook gives for it.
     public func metric(_ name: String, _ value: Double, unit: String, target: Double? = nil) {
         report(.metric(ActionMetric(name: name, value: value, unit: unit, target: target)))
@@ -71,6 +74,7 @@ public enum ActionReport: Sendable, Equatable {
     case progress(ActionProgress)
     case metric(ActionMetric)
     case secret(String)
+    case result(StepResult)
 }
 
 /// How far an action has got: a fraction, counts, or bytes — whichever it knows.

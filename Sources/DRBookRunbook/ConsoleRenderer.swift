@@ -83,7 +83,7 @@ public struct ConsoleRenderer: Sendable {
         case let .runEnd(end):
             running.removeAll()
             return ["Verdict: \(end.verdict.rawValue)\(end.message.map { " — \($0)" } ?? "")"]
-        case .stepMetric, .stepOutput:
+        case .stepMetric, .stepResult, .stepOutput:
             return []
         }
     }

@@ -26,6 +26,7 @@ public struct JournalEvent: Sendable, Equatable, Codable {
         case stepLog(StepLog)
         case stepProgress(StepProgress)
         case stepMetric(StepMetric)
+        case stepResult(StepResultEvent)
         case stepOutput(StepOutput)
         case stepEnd(StepEnd)
         case decision(Decision)
@@ -43,6 +44,7 @@ public struct JournalEvent: Sendable, Equatable, Codable {
             case .stepLog: return "step-log"
             case .stepProgress: return "step-progress"
             case .stepMetric: return "step-metric"
+            case .stepResult: return "step-result"
             case .stepOutput: return "step-output"
             case .stepEnd: return "step-end"
             case .decision: return "decision"
@@ -61,6 +63,7 @@ public struct JournalEvent: Sendable, Equatable, Codable {
             case let .stepLog(event): return event.stepID
             case let .stepProgress(event): return event.stepID
             case let .stepMetric(event): return event.stepID
+            case let .stepResult(event): return event.stepID
             case let .stepOutput(event): return event.stepID
             case let .stepEnd(event): return event.stepID
             case let .decision(event): return event.stepID
@@ -116,6 +119,11 @@ public struct JournalEvent: Sendable, Equatable, Codable {
     public struct StepMetric: Sendable, Equatable, Codable {
         public var stepID: String
         public var metric: ActionMetric
+    }
+
+    public struct StepResultEvent: Sendable, Equatable, Codable {
+        public var stepID: String
+        public var result: StepResult
     }
 
     public struct StepOutput: Sendable, Equatable, Codable {
@@ -266,6 +274,7 @@ extension JournalEvent {
         case "step-log": kind = .stepLog(try StepLog(from: decoder))
         case "step-progress": kind = .stepProgress(try StepProgress(from: decoder))
         case "step-metric": kind = .stepMetric(try StepMetric(from: decoder))
+        case "step-result": kind = .stepResult(try StepResultEvent(from: decoder))
         case "step-output": kind = .stepOutput(try StepOutput(from: decoder))
         case "step-end": kind = .stepEnd(try StepEnd(from: decoder))
         case "decision": kind = .decision(try Decision(from: decoder))
@@ -290,6 +299,7 @@ extension JournalEvent {
         case let .stepLog(payload): try payload.encode(to: encoder)
         case let .stepProgress(payload): try payload.encode(to: encoder)
         case let .stepMetric(payload): try payload.encode(to: encoder)
+        case let .stepResult(payload): try payload.encode(to: encoder)
         case let .stepOutput(payload): try payload.encode(to: encoder)
         case let .stepEnd(payload): try payload.encode(to: encoder)
         case let .decision(payload): try payload.encode(to: encoder)
@@ -330,6 +340,9 @@ extension JournalEvent {
             copy.kind = .stepProgress(payload)
         case .stepMetric:
             break
+        case var .stepResult(payload):
+            payload.result.document = payload.result.document.redacted(by: redactor)
+            copy.kind = .stepResult(payload)
         case var .stepOutput(payload):
             payload.value = payload.secret ? .string(Redactor.replacement) : redactor.redact(payload.value)
             copy.kind = .stepOutput(payload)

@@ -30,7 +30,7 @@ struct PreflightRunner: Sendable {
             case let .log(line): recorder.record(.stepLog(.init(stepID: id, line: line)))
             case let .progress(progress): recorder.progress(progress, of: id)
             // A preflight measures nothing the report wants; its metrics would read as the step's.
-            case .metric: break
+            case .metric, .result: break
             case let .secret(value): recorder.redactor.add(value)
             }
         }

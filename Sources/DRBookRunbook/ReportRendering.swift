@@ -5,8 +5,9 @@ extension RunReport {
     // MARK: Markdown
 
     /// A Markdown report: verdict, summary, steps with status, duration and doc link, failures with their fix,
-    /// metrics against their targets, and operator decisions.
-    public func markdown() -> String {
+    /// the steps' typed results (each in its renderer's words, else as JSON), metrics against their targets,
+    /// and operator decisions.
+    public func markdown(renderers: [StepResultRenderer] = []) -> String {
         var out: [String] = []
         out.append("# Run report: \(MD.inline(runbook)) — \(verdictText.uppercased())")
         out.append("")
@@ -88,6 +89,24 @@ extension RunReport {
                     if let fix = finding.fix { out.append("  - **Fix:** \(MD.inline(fix))") }
                 }
                 out.append("")
+            }
+        }
+
+        let withResults = steps.filter { !($0.results ?? []).isEmpty }
+        if !withResults.isEmpty {
+            out.append("## Results")
+            out.append("")
+            for step in withResults {
+                for result in step.results ?? [] {
+                    out.append("### `\(MD.code(step.id))` \(MD.inline(step.title))")
+                    out.append("")
+                    // Preformatted: the renderer's columns are the CLI's, and must line up.
+                    let text = renderers.first { $0.kind == result.kind }?.render(result)
+                    out.append(text == nil ? "```json" : "```text")
+                    out.append(MD.fenced(text ?? result.document.prettyText))
+                    out.append("```")
+                    out.append("")
+                }
             }
         }
 
@@ -257,6 +276,11 @@ enum MD {
     static func code(_ text: String) -> String {
         text.replacingOccurrences(of: "`", with: "'").replacingOccurrences(of: "|", with: "\\|")
             .replacingOccurrences(of: "\n", with: " ")
+    }
+
+    /// Inside a fenced block: a run of three backticks in the text would end the block early.
+    static func fenced(_ text: String) -> String {
+        text.replacingOccurrences(of: "```", with: "'''")
     }
 
     static func link(_ target: String) -> String {

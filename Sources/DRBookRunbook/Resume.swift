@@ -157,7 +157,7 @@ private struct JournalHistory {
             lastVerdict = nil
         case let .decision(decision):
             if decision.answer == .done { saidDone.insert(decision.stepID) } else { saidDone.remove(decision.stepID) }
-        case .runStart, .stepLog, .stepProgress, .stepMetric, .stepOutput, .preflightStart, .preflightEnd, .cleanupStart:
+        case .runStart, .stepLog, .stepProgress, .stepMetric, .stepResult, .stepOutput, .preflightStart, .preflightEnd, .cleanupStart:
             break
         }
     }

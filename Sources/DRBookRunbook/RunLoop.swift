@@ -359,12 +359,12 @@ struct RunLoop: Sendable {
 
     /// Runs the steps, at most `maxConcurrency` at once, in order of start. After a failure of a
     /// step whose onFailure is abort, steps not yet started are aborted; running ones finish.
-    private func runAll(_ steps: [PreparedStep], maxConcurrency: Int, _ state: inout Progress) async -> [StepResult] {
+    private func runAll(_ steps: [PreparedStep], maxConcurrency: Int, _ state: inout Progress) async -> [StepCompletion] {
         let runner = StepRunner(recorder: recorder, clock: configuration.clock, dryRun: dryRun, grace: configuration.cancellationGrace)
         if steps.count == 1 { return [await runner.run(steps[0])] }
-        var results: [StepResult] = []
+        var results: [StepCompletion] = []
         var halted: String?
-        await withTaskGroup(of: StepResult.self) { group in
+        await withTaskGroup(of: StepCompletion.self) { group in
             var next = 0
             func startNext() {
                 guard next < steps.count else { return }
@@ -392,7 +392,7 @@ struct RunLoop: Sendable {
         return results.sorted { order[$0.stepID, default: 0] < order[$1.stepID, default: 0] }
     }
 
-    private func record(_ result: StepResult, _ state: inout Progress) {
+    private func record(_ result: StepCompletion, _ state: inout Progress) {
         let id = result.stepID
         state.anyStepStarted = true
         state.summaries[id] = StepResultSummary(stepID: id, status: result.status, error: result.error)

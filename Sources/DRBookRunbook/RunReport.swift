@@ -81,6 +81,8 @@ public struct RunReport: Sendable, Equatable, Codable {
         public var cleanup: Bool? = nil
         /// The step's last preflight, if it has one and it ran.
         public var preflight: PreflightRow? = nil
+        /// The typed results it recorded (its last attempt's, after a resume), in order.
+        public var results: [StepResult]? = nil
     }
 
     /// What a step's preflight checked and found (its last run, when a resume ran it again).
@@ -126,6 +128,7 @@ public struct RunReport: Sendable, Equatable, Codable {
         var metrics: [Metric] = []
         var decisions: [DecisionRow] = []
         var preflights: [String: PreflightRow] = [:]
+        var results: [String: [StepResult]] = [:]
         var cleanupIDs = Set(runbook?.cleanup.map(\.id.value) ?? [])
 
         func see(_ id: String) { if !order.contains(id) { order.append(id) } }
@@ -145,11 +148,14 @@ public struct RunReport: Sendable, Equatable, Codable {
             case let .stepStart(payload):
                 see(payload.stepID)
                 starts[payload.stepID] = (payload, event.time)
-                // A step started again after a resume has not ended yet.
+                // A step started again after a resume has not ended yet, and its results are its own.
                 ends[payload.stepID] = nil
+                results[payload.stepID] = nil
             case let .stepEnd(payload):
                 see(payload.stepID)
                 ends[payload.stepID] = (payload, event.time)
+            case let .stepResult(payload):
+                results[payload.stepID, default: []].append(payload.result)
             case let .stepMetric(payload):
                 let metric = payload.metric
                 metrics.append(Metric(
@@ -212,7 +218,8 @@ public struct RunReport: Sendable, Equatable, Codable {
                 mutates: started?.0.mutates, status: status, startedAt: started?.1, durationSeconds: duration,
                 attempts: ended?.0.attempts, error: ended?.0.error, fix: ended?.0.fix,
                 reason: ended?.0.reason ?? (status == .notRun && end == nil ? "not reached: the run did not finish" : nil),
-                doc: step?.doc?.value.description, cleanup: cleanupIDs.contains(id) ? true : nil, preflight: preflights[id])
+                doc: step?.doc?.value.description, cleanup: cleanupIDs.contains(id) ? true : nil, preflight: preflights[id],
+                results: results[id])
         }
 
         let secret = Set(start?.secretParams ?? [])

@@ -13,7 +13,7 @@ struct PreparedStep: Sendable {
 }
 
 /// How one step ended.
-struct StepResult: Sendable {
+struct StepCompletion: Sendable {
     var stepID: String
     var status: StepStatus
     var outputs: [String: Value]
@@ -31,7 +31,7 @@ struct StepRunner: Sendable {
     /// How long a cancelled or timed-out action gets to stop before the run moves on without it.
     let grace: Duration
 
-    func run(_ prepared: PreparedStep) async -> StepResult {
+    func run(_ prepared: PreparedStep) async -> StepCompletion {
         let step = prepared.step
         let descriptor = prepared.descriptor
         let started = ContinuousClock.now
@@ -101,6 +101,7 @@ struct StepRunner: Sendable {
             case let .progress(progress): recorder.progress(progress, of: stepID)
             case let .metric(metric): recorder.record(.stepMetric(.init(stepID: stepID, metric: metric)))
             case let .secret(value): recorder.redactor.add(value)
+            case let .result(result): recorder.record(.stepResult(.init(stepID: stepID, result: result)))
             }
         }
         let action = prepared.action
@@ -152,24 +153,24 @@ struct StepRunner: Sendable {
         recorder.record(.stepLog(.init(stepID: prepared.id, line: line)))
     }
 
-    private func interrupted(_ prepared: PreparedStep, started: ContinuousClock.Instant, attempts: Int) -> StepResult {
+    private func interrupted(_ prepared: PreparedStep, started: ContinuousClock.Instant, attempts: Int) -> StepCompletion {
         recorder.flushProgress(of: prepared.id)
         recorder.record(.stepEnd(.init(
             stepID: prepared.id, status: .aborted, durationSeconds: seconds(since: started), attempts: attempts,
             error: nil, fix: nil, reason: "interrupted", started: true)))
-        return StepResult(stepID: prepared.id, status: .aborted, outputs: [:], error: "interrupted", interrupted: true)
+        return StepCompletion(stepID: prepared.id, status: .aborted, outputs: [:], error: "interrupted", interrupted: true)
     }
 
     private func end(
         _ prepared: PreparedStep, _ status: StepStatus, started: ContinuousClock.Instant, attempts: Int,
         outputs: [String: Value] = [:], failure: Failure? = nil
-    ) -> StepResult {
+    ) -> StepCompletion {
         recorder.flushProgress(of: prepared.id)
         recorder.record(.stepEnd(.init(
             stepID: prepared.id, status: status, durationSeconds: seconds(since: started), attempts: attempts,
             error: failure?.message, fix: failure?.fix, reason: nil, started: true)))
         let error = failure.map { recorder.redactor.redact($0.message) }
-        return StepResult(stepID: prepared.id, status: status, outputs: outputs, error: error, interrupted: false)
+        return StepCompletion(stepID: prepared.id, status: status, outputs: outputs, error: error, interrupted: false)
     }
 }
 

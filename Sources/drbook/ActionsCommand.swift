@@ -1,6 +1,7 @@
 import ArgumentParser
 import DRBookActions
 import DRBookRunbook
+import DRBookText
 import Foundation
 
 struct ActionsCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DRBookActions
 import DRBookRunbook
+import DRBookText
 import DRBookVelero
 import Foundation
 
@@ -219,7 +220,7 @@ struct BackupsVerify: AsyncParsableCommand {
         }
         switch arguments.output {
         case .json: try printJSON(verdict)
-        case .text: print(VerdictReport(verdict: verdict, storeArgument: storeText).render())
+        case .text: print(StoreVerdictDescription(verdict: verdict, storeArgument: storeText).render())
         }
         if !verdict.isGreen { throw ExitCode.failure }
     }

@@ -1,3 +1,4 @@
+import DRBookText
 import DRBookVelero
 import Foundation
 
@@ -53,7 +54,7 @@ struct BackupDescription {
         }
         if let verdict = details.verdict {
             lines.append("")
-            lines += VerdictReport(verdict: verdict, storeArgument: storeArgument).render(next: false).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            lines += StoreVerdictDescription(verdict: verdict, storeArgument: storeArgument).render(next: false).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         }
         lines.append("")
         let verify = details.verdict == nil ? "drbook backups show \(details.name) --store \(storeArgument) --namespace NAMESPACE" : "drbook backups verify --store \(storeArgument) --namespace \(details.verdict!.namespace)"

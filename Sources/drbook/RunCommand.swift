@@ -1,5 +1,7 @@
 import ArgumentParser
+import DRBookActions
 import DRBookRunbook
+import DRBookText
 import Foundation
 
 /// Options shared by `run` and `resume`.
@@ -219,7 +221,7 @@ struct ReportCommand: ParsableCommand {
         let report: RunReport
         do { report = try RunReport.load(id, store: workspace.store) } catch { throw RunFailure(error) }
         switch format {
-        case .md: print(report.markdown(), terminator: "")
+        case .md: print(report.markdown(renderers: BuiltinActions.resultRenderers), terminator: "")
         case .json: print(try report.json())
         case .junit: print(report.junitXML(), terminator: "")
         }

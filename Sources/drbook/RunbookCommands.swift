@@ -1,5 +1,6 @@
 import ArgumentParser
 import DRBookRunbook
+import DRBookText
 import Foundation
 
 struct ListCommand: ParsableCommand {
