@@ -81,8 +81,15 @@ let package = Package(
                 "DRBookArchive",
                 "DRBookObjectStore",
                 "DRBookVelero",
+                "DRBookVeleroFixtures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Generated Velero stores with faults, for the tests and drbook-bench only.
+        .target(
+            name: "DRBookVeleroFixtures",
+            dependencies: ["DRBookVelero", "DRBookKube"],
+            path: "Tests/DRBookVeleroFixtures"
         ),
         .target(
             name: "DRBookTestSupport",
@@ -94,14 +101,14 @@ let package = Package(
         .testTarget(name: "DRBookArchiveTests", dependencies: ["DRBookArchive", "DRBookHTTP", "DRBookObjectStore", "DRBookTestSupport"]),
         .testTarget(name: "DRBookObjectStoreTests", dependencies: ["DRBookObjectStore", "DRBookTestSupport"]),
         .testTarget(name: "DRBookRunbookTests", dependencies: ["DRBookRunbook", "DRBookDigest"]),
-        .testTarget(name: "DRBookActionsTests", dependencies: ["DRBookActions", "DRBookKube", "DRBookSandbox", "DRBookVelero", "DRBookTestSupport"]),
-        .testTarget(name: "DRBookVeleroTests", dependencies: ["DRBookVelero", "DRBookTestSupport"]),
+        .testTarget(name: "DRBookActionsTests", dependencies: ["DRBookActions", "DRBookKube", "DRBookSandbox", "DRBookVelero", "DRBookVeleroFixtures", "DRBookTestSupport"]),
+        .testTarget(name: "DRBookVeleroTests", dependencies: ["DRBookVelero", "DRBookVeleroFixtures", "DRBookKube", "DRBookTestSupport"]),
         .testTarget(name: "DRBookKubeTests", dependencies: ["DRBookKube", "DRBookTestSupport"]),
         .testTarget(name: "DRBookSecretsTests", dependencies: ["DRBookSecrets", "DRBookPlatform", "DRBookTestSupport"]),
         .testTarget(name: "DRBookPlatformTests", dependencies: ["DRBookPlatform", "DRBookSecrets", "DRBookTestSupport", "Yams"]),
         .testTarget(name: "DRBookSandboxTests", dependencies: ["DRBookSandbox", "DRBookKube", "DRBookVelero", "DRBookObjectStore", "DRBookTestSupport"]),
         .testTarget(name: "DRBookAlertingTests", dependencies: ["DRBookAlerting", "DRBookSandbox", "DRBookKube", "DRBookTestSupport"]),
-        .testTarget(name: "DRBookCLITests", dependencies: ["drbook", "DRBookArchive", "DRBookVelero", "DRBookProcess", "DRBookTestSupport"]),
+        .testTarget(name: "DRBookCLITests", dependencies: ["drbook", "DRBookArchive", "DRBookVelero", "DRBookVeleroFixtures", "DRBookProcess", "DRBookTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -43,7 +43,7 @@ public protocol BackupStore: Sendable {
     var parent: (any BackupStore)? { get }
 }
 
-/// A store drbook can write to: the generator's target (tests, sandbox, benchmarks).
+/// A store drbook can write to: where `VeleroBackupWriter` puts backups (the sandbox, the test fixtures, benchmarks).
 public protocol WritableBackupStore: BackupStore {
     func write(_ key: String, data: Data) async throws
     /// Writes the object from a local file, streamed (large tarballs).

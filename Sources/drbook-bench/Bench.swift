@@ -3,6 +3,7 @@ import DRBookArchive
 import DRBookHTTP
 import DRBookObjectStore
 import DRBookVelero
+import DRBookVeleroFixtures
 import Foundation
 
 /// Benchmarks print figures; they are not tests. See scripts/bench-archive and scripts/bench-velero.

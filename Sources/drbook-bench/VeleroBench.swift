@@ -2,6 +2,7 @@ import ArgumentParser
 import DRBookArchive
 import DRBookObjectStore
 import DRBookVelero
+import DRBookVeleroFixtures
 import Foundation
 
 /// The store of scripts/bench-velero: a daily schedule's backups of a cluster whose

@@ -4,6 +4,7 @@ import DRBookObjectStore
 import DRBookRunbook
 import DRBookTestSupport
 import DRBookVelero
+import DRBookVeleroFixtures
 import Foundation
 import Testing
 

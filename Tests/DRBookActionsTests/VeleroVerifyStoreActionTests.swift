@@ -2,6 +2,7 @@ import DRBookActions
 import DRBookRunbook
 import DRBookTestSupport
 import DRBookVelero
+import DRBookVeleroFixtures
 import Foundation
 import Testing
 

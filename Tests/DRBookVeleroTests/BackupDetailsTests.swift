@@ -1,5 +1,6 @@
 import DRBookArchive
 import DRBookVelero
+import DRBookVeleroFixtures
 import Foundation
 import Testing
 

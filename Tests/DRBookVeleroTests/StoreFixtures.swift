@@ -1,5 +1,6 @@
 import DRBookTestSupport
 import DRBookVelero
+import DRBookVeleroFixtures
 import Foundation
 import Testing
 

@@ -96,8 +96,8 @@ struct VeleroBackupSimulation: Sendable {
             stored.set(.string(location.name), at: ["metadata", "labels", Backup.storageLocationLabel])
             let log = "time=\"\(KubeJSON.formatTime(start))\" level=info msg=\"Setting up backup log\" backup=\(controller.veleroNamespace)/\(original.name)\n"
                 + "time=\"\(KubeJSON.formatTime(controller.clock.now()))\" level=info msg=\"Backup completed\" backup=\(controller.veleroNamespace)/\(original.name)\n"
-            try await VeleroBackupWriter().write(backup: stored, items: items, podVolumeBackups: podVolumeBackups,
-                                                 errors: errors, log: log, to: controller.store)
+            try await VeleroBackupWriter().write(VeleroBackupContents(backup: stored, items: items, podVolumeBackups: podVolumeBackups,
+                                                                      errors: errors, log: log), to: controller.store)
         }
         await patchStatus(cluster, VeleroController.backups, original, status)
         if let schedule = typed.schedule, finalPhase != "Failed" {

@@ -1,28 +1,22 @@
-import DRBookArchive
+import DRBookKube
+import DRBookVelero
 import Foundation
 
 /// The objects of a generated store, built in memory (tarballs on disk) before
-/// upload. The shapes follow reference/velero.md: plain pretty JSON for
-/// `velero-backup.json`, gzip for every other object, compact item JSON in the
-/// tarball written at the unversioned and the `v1-preferredversion` paths.
+/// upload. Each backup's objects come from `VeleroBackupWriter`, the one writer of the
+/// format; the faults then replace or drop what a broken Velero would have left.
 struct VeleroObjectPlan {
-    enum Content: Sendable { case data(Data), file(String) }
-    struct Object: Sendable {
-        var key: String
-        var content: Content
-    }
-
     let scenario: StoreScenario
-    let workspace: String
-    private(set) var objects: [Object] = []
+    private let writer: VeleroBackupWriter
+    private(set) var objects: [StoreUpload] = []
     private let nodes = ["prod-worker-1", "prod-worker-2", "prod-worker-3"]
 
     init(scenario: StoreScenario, workspace: String) {
         self.scenario = scenario
-        self.workspace = workspace
+        writer = VeleroBackupWriter(workspace: workspace, compressionLevel: scenario.compressionLevel)
     }
 
-    mutating func add(_ key: String, _ data: Data) { objects.append(Object(key: key, content: .data(data))) }
+    mutating func add(_ key: String, _ data: Data) { objects.append(StoreUpload(key: key, content: .data(data))) }
 
     // MARK: backups
 
@@ -31,21 +25,21 @@ struct VeleroObjectPlan {
         let name = Self.backupName(scenario.schedule, start)
         let backupUID = random.uid()
         let completion = start.addingTimeInterval(scenario.duration)
-        var errors = BackupResultDraft()
+        var errors: [String: [String]] = [:]
         var items = ItemSet()
         var podVolumeBackups: [[String: Any]] = []
         var volumeInfos: [[String: Any]] = []
         var snapshotIDs: [String: String] = [:]
 
         for namespace in [scenario.namespace] + scenario.otherNamespaces {
-            items.add("namespaces", listKey: "v1/Namespace", namespace: nil, name: namespace, json: [
+            items.add("namespaces", namespace: nil, name: namespace, json: [
                 "apiVersion": "v1", "kind": "Namespace",
                 "metadata": ["name": namespace, "uid": random.uid(), "labels": ["kubernetes.io/metadata.name": namespace]],
                 "spec": ["finalizers": ["kubernetes"]], "status": ["phase": "Active"],
             ])
             for index in 0..<scenario.resourcesPerNamespace {
                 let configMap = "\(namespace)-config-\(index)"
-                items.add("configmaps", listKey: "v1/ConfigMap", namespace: namespace, name: configMap, json: [
+                items.add("configmaps", namespace: namespace, name: configMap, json: [
                     "apiVersion": "v1", "kind": "ConfigMap",
                     "metadata": ["name": configMap, "namespace": namespace, "uid": random.uid(), "resourceVersion": String(random.next() % 1_000_000)],
                     "data": ["payload": random.hex(scenario.fillerBytes)],
@@ -56,7 +50,7 @@ struct VeleroObjectPlan {
         let namespace = scenario.namespace
         for (workloadIndex, workload) in scenario.workloads.enumerated() {
             let statefulSetUID = random.uid()
-            items.add("statefulsets.apps", listKey: "apps/v1/StatefulSet", namespace: namespace, name: workload.statefulSet, json: [
+            items.add("statefulsets.apps", namespace: namespace, name: workload.statefulSet, json: [
                 "apiVersion": "apps/v1", "kind": "StatefulSet",
                 "metadata": ["name": workload.statefulSet, "namespace": namespace, "uid": statefulSetUID],
                 "spec": [
@@ -76,7 +70,7 @@ struct VeleroObjectPlan {
                 let volume = "pvc-\(pvcUID)"
                 let node = nodes[(workloadIndex + replica) % nodes.count]
                 if !faults.contains(.podMissingFromTarball(pod: pod)) {
-                    items.add("pods", listKey: "v1/Pod", namespace: namespace, name: pod, json: [
+                    items.add("pods", namespace: namespace, name: pod, json: [
                         "apiVersion": "v1", "kind": "Pod",
                         "metadata": [
                             "name": pod, "namespace": namespace, "uid": podUID,
@@ -100,7 +94,7 @@ struct VeleroObjectPlan {
                 if excluded {
                     // Nothing of it is backed up: no item, no list entry, no volume data.
                 } else if !faults.contains(.pvcMissingFromTarball(pvc: pvc)) {
-                    items.add("persistentvolumeclaims", listKey: "v1/PersistentVolumeClaim", namespace: namespace, name: pvc, json: [
+                    items.add("persistentvolumeclaims", namespace: namespace, name: pvc, json: [
                         "apiVersion": "v1", "kind": "PersistentVolumeClaim",
                         "metadata": ["name": pvc, "namespace": namespace, "uid": pvcUID,
                                      "labels": ["app.kubernetes.io/name": workload.statefulSet],
@@ -110,9 +104,10 @@ struct VeleroObjectPlan {
                         "status": ["phase": "Bound", "capacity": ["storage": workload.storage]],
                     ])
                 } else {
-                    items.listOnly(listKey: "v1/PersistentVolumeClaim", entry: "\(namespace)/\(pvc)")
+                    items.listOnly(BackupItem(groupResource: "persistentvolumeclaims", namespace: namespace, name: pvc,
+                                              object: ["apiVersion": "v1", "kind": "PersistentVolumeClaim"]))
                 }
-                items.add("persistentvolumes", listKey: "v1/PersistentVolume", namespace: nil, name: volume, json: [
+                items.add("persistentvolumes", namespace: nil, name: volume, json: [
                     "apiVersion": "v1", "kind": "PersistentVolume",
                     "metadata": ["name": volume, "uid": random.uid()],
                     "spec": ["capacity": ["storage": workload.storage], "storageClassName": "hcloud",
@@ -131,7 +126,7 @@ struct VeleroObjectPlan {
                     snapshotID = ""
                     bytes = 0
                     message = "error running kopia backup: failed to upload data: context deadline exceeded"
-                    errors.add(namespace: namespace, "pod volume backup failed: \(message!)")
+                    errors[namespace, default: []].append("pod volume backup failed: \(message!)")
                 }
                 if faults.contains(.emptySnapshotID(pvc: pvc)) { snapshotID = "" }
                 if excluded || faults.contains(.noPodVolumeBackup(pvc: pvc)) { continue }
@@ -178,9 +173,9 @@ struct VeleroObjectPlan {
         var failureReason: String?
         if let inNamespace = faults.partialFailure {
             if inNamespace {
-                errors.add(namespace: namespace, "error executing custom action (groupResource=pods, namespace=\(namespace), name=\(scenario.workloads.first.map { $0.pod(0) } ?? "pod")): timed out waiting for hook")
+                errors[namespace, default: []].append("error executing custom action (groupResource=pods, namespace=\(namespace), name=\(scenario.workloads.first.map { $0.pod(0) } ?? "pod")): timed out waiting for hook")
             } else {
-                errors.addCluster("error backing up item: customresourcedefinitions.apiextensions.k8s.io \"example\" is forbidden")
+                errors["", default: []].append("error backing up item: customresourcedefinitions.apiextensions.k8s.io \"example\" is forbidden")
             }
         }
         if !errors.isEmpty { backupPhase = .partiallyFailed }
@@ -189,48 +184,56 @@ struct VeleroObjectPlan {
             failureReason = "error getting backup storage location: BackupStorageLocation is unavailable"
         }
 
-        let tarballPath = "\(workspace)/\(name).tar.gz"
-        try writeTarball(items, to: tarballPath)
-        if faults.contains(.truncatedTarball) || faults.contains(.corruptGzip) {
-            var bytes = try Data(contentsOf: URL(fileURLWithPath: tarballPath))
+        let log = "time=\"\(VeleroJSON.formatTime(start))\" level=info msg=\"Setting up backup log\" backup=\(scenario.veleroNamespace)/\(name) logSource=\"pkg/controller/backup_controller.go:662\"\n"
+            + "time=\"\(VeleroJSON.formatTime(completion))\" level=info msg=\"Backup completed\" backup=\(scenario.veleroNamespace)/\(name) logSource=\"pkg/controller/backup_controller.go:791\"\n"
+        let metadata = backupJSON(name: name, uid: backupUID, phase: backupPhase, start: start, completion: completion, items: items.count,
+                                  errors: errors.values.reduce(0) { $0 + $1.count }, failureReason: failureReason,
+                                  timestamps: !faults.contains(.timestampsMissing))
+        var uploads = try writer.objects(of: VeleroBackupContents(
+            backup: metadata, items: items.items, podVolumeBackups: podVolumeBackups.map(JSONValue.init(jsonObject:)), errors: errors,
+            volumeInfos: volumeInfos.map(JSONValue.init(jsonObject:)), log: log))
+        try Self.inject(faults, into: &uploads, of: name, items: items)
+        objects += uploads
+        return (name, snapshotIDs)
+    }
+
+    /// What the faults leave of the backup's objects: the tarball cut short, corrupted or
+    /// never uploaded, `velero-backup.json` not JSON, a PVC in the resource list only.
+    private static func inject(_ faults: [GeneratorFault], into uploads: inout [StoreUpload], of name: String, items: ItemSet) throws {
+        func replace(_ key: String, with data: Data) {
+            if let index = uploads.firstIndex(where: { $0.key == key }) { uploads[index].content = .data(data) }
+        }
+        if !items.listedOnly.isEmpty {
+            replace(VeleroKeys.resourceList(name), with: try VeleroBackupWriter.gzip(VeleroBackupWriter.resourceList(of: items.items + items.listedOnly)))
+        }
+        if faults.contains(.truncatedTarball) || faults.contains(.corruptGzip),
+           let tarball = uploads.first(where: { $0.key == VeleroKeys.tarball(name) }), case .file(let path) = tarball.content {
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             if faults.contains(.corruptGzip) {
                 let middle = bytes.count / 2
                 for index in middle..<min(middle + 64, bytes.count) { bytes[index] ^= 0x5A }
             }
             if faults.contains(.truncatedTarball) { bytes = bytes.prefix(bytes.count * 6 / 10) }
-            add(VeleroKeys.tarball(name), bytes)
-        } else if !faults.contains(.tarballMissing) {
-            objects.append(Object(key: VeleroKeys.tarball(name), content: .file(tarballPath)))
+            replace(VeleroKeys.tarball(name), with: bytes)
+        } else if faults.contains(.tarballMissing) {
+            uploads.removeAll { $0.key == VeleroKeys.tarball(name) }
         }
-
-        add(VeleroKeys.metadata(name), faults.contains(.unreadableMetadata) ? Data("{\"apiVersion\": \"velero.io/v1\", \"kind\": \"Bac".utf8) : try backupJSON(name: name, uid: backupUID, phase: backupPhase, start: start,
-                                                       completion: completion, items: items.count, errors: errors.count,
-                                                       failureReason: failureReason, timestamps: !faults.contains(.timestampsMissing)))
-        add(VeleroKeys.podVolumeBackups(name), try Self.gzipJSON(podVolumeBackups.isEmpty ? NSNull() : podVolumeBackups))
-        add(VeleroKeys.volumeInfo(name), try Self.gzipJSON(volumeInfos))
-        add(VeleroKeys.resourceList(name), try Self.gzipJSON(items.resourceList))
-        add(VeleroKeys.results(name), try Self.gzipJSON(["errors": errors.json, "warnings": [String: Any]()]))
-        add(VeleroKeys.volumeSnapshots(name), try Gzip.compress(Data("null".utf8)))
-        add(VeleroKeys.itemOperations(name), try Gzip.compress(Data("null".utf8)))
-        let log = "time=\"\(VeleroJSON.formatTime(start))\" level=info msg=\"Setting up backup log\" backup=\(scenario.veleroNamespace)/\(name) logSource=\"pkg/controller/backup_controller.go:662\"\n"
-            + "time=\"\(VeleroJSON.formatTime(completion))\" level=info msg=\"Backup completed\" backup=\(scenario.veleroNamespace)/\(name) logSource=\"pkg/controller/backup_controller.go:791\"\n"
-        add(VeleroKeys.logs(name), try Gzip.compress(Data(log.utf8)))
-        return (name, snapshotIDs)
+        if faults.contains(.unreadableMetadata) {
+            replace(VeleroKeys.metadata(name), with: Data("{\"apiVersion\": \"velero.io/v1\", \"kind\": \"Bac".utf8))
+        }
     }
 
     /// Only `velero-backup.json`: a backup not yet finished (trap 7), or an old one at listing scale.
-    mutating func addMetadataOnlyBackup(start: Date, phase: BackupPhase, random: inout SplitMix64) -> String {
+    mutating func addMetadataOnlyBackup(start: Date, phase: BackupPhase, random: inout SplitMix64) throws -> String {
         let name = Self.backupName(scenario.schedule, start)
         let completion: Date? = phase.isTerminal ? start.addingTimeInterval(scenario.duration) : nil
-        // Encoding plain dictionaries cannot fail.
-        let data = (try? backupJSON(name: name, uid: random.uid(), phase: phase, start: start, completion: completion,
-                                    items: 0, errors: 0, failureReason: nil)) ?? Data()
-        add(VeleroKeys.metadata(name), data)
+        objects.append(try VeleroBackupWriter.metadata(backupJSON(name: name, uid: random.uid(), phase: phase, start: start, completion: completion,
+                                                                  items: 0, errors: 0, failureReason: nil), name: name))
         return name
     }
 
     private func backupJSON(name: String, uid: String, phase: BackupPhase, start: Date, completion: Date?, items: Int,
-                            errors: Int, failureReason: String?, timestamps: Bool = true) throws -> Data {
+                            errors: Int, failureReason: String?, timestamps: Bool = true) -> JSONValue {
         var status: [String: Any] = [
             "version": 1, "formatVersion": "1.1.0", "phase": phase.rawValue,
             "expiration": VeleroJSON.formatTime(start.addingTimeInterval(scenario.ttl)),
@@ -267,19 +270,7 @@ struct VeleroObjectPlan {
             metadata["creationTimestamp"] = nil
             backup["metadata"] = metadata
         }
-        return try JSONSerialization.data(withJSONObject: backup, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-    }
-
-    private func writeTarball(_ items: ItemSet, to path: String) throws {
-        let writer = try TarGzWriter(path: path, compressionLevel: scenario.compressionLevel)
-        try writer.addFile("metadata/version", contents: Data("1.1.0\n".utf8), mode: 0o755)
-        for item in items.items {
-            let data = try JSONSerialization.data(withJSONObject: item.json, options: [.sortedKeys, .withoutEscapingSlashes])
-            let scope = item.namespace.map { "namespaces/\($0)" } ?? "cluster"
-            try writer.addFile("resources/\(item.groupResource)/\(scope)/\(item.name).json", contents: data, mode: 0o755)
-            try writer.addFile("resources/\(item.groupResource)/v1-preferredversion/\(scope)/\(item.name).json", contents: data, mode: 0o755)
-        }
-        try writer.finish()
+        return JSONValue(jsonObject: backup)
     }
 
     // MARK: Kopia
@@ -295,11 +286,7 @@ struct VeleroObjectPlan {
         add(prefix + "q\(random.hex(32))-\(random.hex(16))-c1", random.bytes(256))
     }
 
-    // MARK: encoding
-
-    static func gzipJSON(_ value: Any) throws -> Data {
-        try Gzip.compress(JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]))
-    }
+    // MARK: naming
 
     /// `<schedule>-<YYYYMMDDhhmmss>` in UTC (`TimestampedName`).
     static func backupName(_ schedule: String, _ start: Date) -> String {
@@ -310,41 +297,33 @@ struct VeleroObjectPlan {
     }
 }
 
-/// The items of one backup and the resource list they make.
+/// The items of one backup, and those a fault leaves in the resource list only.
 struct ItemSet {
-    struct Item {
-        var groupResource: String
-        var namespace: String?
-        var name: String
-        var json: [String: Any]
-    }
-    private(set) var items: [Item] = []
-    private var listed: [String: [String]] = [:]
+    private(set) var items: [BackupItem] = []
+    private(set) var listedOnly: [BackupItem] = []
 
-    mutating func add(_ groupResource: String, listKey: String, namespace: String?, name: String, json: [String: Any]) {
-        items.append(Item(groupResource: groupResource, namespace: namespace, name: name, json: json))
-        listOnly(listKey: listKey, entry: namespace.map { "\($0)/\(name)" } ?? name)
+    mutating func add(_ groupResource: String, namespace: String?, name: String, json: [String: Any]) {
+        items.append(BackupItem(groupResource: groupResource, namespace: namespace, name: name, object: JSONValue(jsonObject: json)))
     }
 
     /// An entry of the resource list whose item is missing from the tarball (a fault).
-    mutating func listOnly(listKey: String, entry: String) { listed[listKey, default: []].append(entry) }
+    mutating func listOnly(_ item: BackupItem) { listedOnly.append(item) }
 
     var count: Int { items.count }
-    var resourceList: [String: [String]] { listed.mapValues { $0.sorted() } }
 }
 
-/// Messages of a Velero Result, by scope.
-struct BackupResultDraft {
-    private var cluster: [String] = []
-    private var namespaces: [String: [String]] = [:]
-    mutating func add(namespace: String, _ message: String) { namespaces[namespace, default: []].append(message) }
-    mutating func addCluster(_ message: String) { cluster.append(message) }
-    var isEmpty: Bool { cluster.isEmpty && namespaces.isEmpty }
-    var count: Int { cluster.count + namespaces.values.reduce(0) { $0 + $1.count } }
-    var json: [String: Any] {
-        var json: [String: Any] = [:]
-        if !cluster.isEmpty { json["cluster"] = cluster }
-        if !namespaces.isEmpty { json["namespaces"] = namespaces }
-        return json
+extension JSONValue {
+    /// The generator's dictionary literals as JSON values (Swift's own Int, Int64, Bool, String, arrays, dictionaries, NSNull).
+    init(jsonObject: Any) {
+        switch jsonObject {
+        case let value as Bool: self = .bool(value)
+        case let value as Int: self = .int(value)
+        case let value as Int64: self = .int(Int(value))
+        case let value as Double: self = .double(value)
+        case let value as String: self = .string(value)
+        case let values as [Any]: self = .array(values.map(JSONValue.init(jsonObject:)))
+        case let fields as [String: Any]: self = .object(fields.mapValues(JSONValue.init(jsonObject:)))
+        default: self = .null
+        }
     }
 }

@@ -1,3 +1,4 @@
+import DRBookVelero
 import Foundation
 
 /// A fault the generator writes into a store, each the way it happens with a real

@@ -1,4 +1,4 @@
-import DRBookArchive
+import DRBookVelero
 import Foundation
 
 /// What the generator wrote, for tests to assert against.
@@ -15,9 +15,9 @@ public struct GeneratedStore: Sendable {
     public var objectCount: Int
 }
 
-/// Writes Velero-format backup stores (reference/velero.md §1–3) for tests, the
-/// sandbox and benchmarks: objects, key names, encodings and JSON shapes as
-/// Velero writes them, with injectable faults.
+/// Writes Velero-format backup stores (reference/velero.md §1–3) for tests and
+/// benchmarks: a schedule's series of backups, each written by `VeleroBackupWriter`,
+/// with injectable faults.
 public struct VeleroStoreGenerator: Sendable {
     public var scenario: StoreScenario
     /// Parallel uploads to the target.
@@ -46,12 +46,12 @@ public struct VeleroStoreGenerator: Sendable {
         if let phase = scenario.faults.nonTerminalPhase {
             // Started after the newest complete backup and before `now`.
             let start = newestStart.addingTimeInterval(min(scenario.interval, scenario.faults.staleAge ?? scenario.newestAge) / 2)
-            nonTerminal = plan.addMetadataOnlyBackup(start: start, phase: phase, random: &random)
+            nonTerminal = try plan.addMetadataOnlyBackup(start: start, phase: phase, random: &random)
         }
         var olderNames: [String] = []
         for index in 0..<scenario.metadataOnlyBackups {
             let start = newestStart.addingTimeInterval(-Double(scenario.backupCount + index) * scenario.interval)
-            olderNames.append(plan.addMetadataOnlyBackup(start: start, phase: .completed, random: &random))
+            olderNames.append(try plan.addMetadataOnlyBackup(start: start, phase: .completed, random: &random))
         }
         if !scenario.faults.contains(.missingKopiaPrefix) {
             plan.addKopiaRepository(namespace: scenario.namespace, random: &random)
@@ -64,18 +64,13 @@ public struct VeleroStoreGenerator: Sendable {
                               snapshotIDs: snapshotIDs, objectCount: plan.objects.count)
     }
 
-    private func upload(_ objects: [VeleroObjectPlan.Object], to store: some WritableBackupStore) async throws {
+    private func upload(_ objects: [StoreUpload], to store: some WritableBackupStore) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = 0
             func addNext() {
                 let object = objects[next]
                 next += 1
-                group.addTask {
-                    switch object.content {
-                    case .data(let data): try await store.write(object.key, data: data)
-                    case .file(let path): try await store.write(object.key, fromFile: path)
-                    }
-                }
+                group.addTask { try await store.write(object) }
             }
             for _ in 0..<min(concurrency, objects.count) { addNext() }
             while try await group.next() != nil {
