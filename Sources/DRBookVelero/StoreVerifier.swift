@@ -35,18 +35,23 @@ public struct StoreVerifier: Sendable {
                        backup name: String? = nil, now: Date = Date()) async throws -> StoreVerdict {
         var verdict = StoreVerdict(store: store.location.description, namespace: namespace, checkedAt: now, rpo: rpo,
                                    backup: nil, volumes: [], tarball: nil, kopia: nil, otherBackups: [], findings: [])
-        let layout = try await reader.layout()
+        // The first round: the layout, the parent prefix and the backup folders, listed at once.
+        let reader = self.reader
+        let parent = store.parent
+        async let layoutRead = reader.layout()
+        async let parentRead = Self.folders(of: parent)
+        async let listingRead = reader.listBackups()
+        let layout = try await layoutRead
         for folder in layout.strayFolders {
             verdict.findings.append(.strayTopLevelFolder(folder, store: store.location.description, display: store.display(folder + "/")))
         }
         // A store one level up (another environment on the base prefix, or this one after
         // its override was lost) sees this prefix as a folder Velero does not allow.
-        if let parent = store.parent, let folders = try? await parent.commonPrefixes(under: ""),
-           folders.contains(VeleroKeys.backupsPrefix) {
+        if let parent, let folders = await parentRead, folders.contains(VeleroKeys.backupsPrefix) {
             verdict.findings.append(.storeAtParentPrefix(parent: parent.location.description, child: store.location.description,
                                                           display: parent.display(VeleroKeys.backupsPrefix), prefixVariable: prefixVariable))
         }
-        let listing = try await reader.listBackups()
+        let listing = try await listingRead
         for folder in listing.foldersWithoutMetadata {
             verdict.findings.append(.folderWithoutMetadata(folder, display: store.display(VeleroKeys.backupFolder(folder))))
         }
@@ -82,10 +87,16 @@ public struct StoreVerifier: Sendable {
             return verdict
         }
         let chosen = selection.chosen
+        // The last round: everything the verdict reads about the chosen backup, the previous
+        // Completed one and the passed-over PartiallyFailed ones, requested at once.
+        let partiallyFailed = selection.choice == .named ? [] : selection.passedOver.filter { $0.phase == .partiallyFailed }
+        async let passedOverErrors = errorsInNamespace(of: partiallyFailed, namespace: namespace)
+        async let contentsRead = readContents(of: chosen, namespace: namespace, comparedWith: selection.previousCompleted)
+        let errorsByBackup = await passedOverErrors
         for backup in selection.passedOver where selection.choice != .named {
             if backup.phase == .partiallyFailed {
-                let errors = try? await reader.results(of: backup.name).errors.messages(for: namespace)
-                verdict.findings.append(.newerPartiallyFailed(backup, namespace: namespace, errorsInNamespace: errors, verified: chosen?.name))
+                verdict.findings.append(.newerPartiallyFailed(backup, namespace: namespace, errorsInNamespace: errorsByBackup[backup.name] ?? nil,
+                                                              verified: chosen?.name))
             } else {
                 verdict.findings.append(backup.phase.isTerminal ? .newerFailed(backup, verified: chosen?.name)
                                                                 : .newerNotTerminal(backup, verified: chosen?.name))
@@ -95,15 +106,16 @@ public struct StoreVerifier: Sendable {
         for undated in selection.undated {
             verdict.findings.append(.ageUnknown(undated, object: store.display(VeleroKeys.metadata(undated.name)), verified: false))
         }
-        guard let chosen else {
+        guard let chosen, let contents = await contentsRead else {
             verdict.findings.append(.noRestorableBackup(namespace, count: selection.including.count))
             return verdict
         }
         verdict.backup = summary(of: chosen, now: now, rpo: rpo)
-        await checkMetadata(chosen, namespace: namespace, rpo: rpo, now: now, olderCompleted: selection.previousCompleted?.name,
-                            newest: selection.passedOver.isEmpty || selection.choice != .named, into: &verdict)
-        await checkContents(chosen, namespace: namespace, expectedPVCs: expectedPVCs, previous: selection.previousRestorable?.name,
-                            comparedWith: selection.previousCompleted, allowRemoved: allowRemoved, into: &verdict)
+        checkMetadata(chosen, results: contents.results, namespace: namespace, rpo: rpo, now: now,
+                      olderCompleted: selection.previousCompleted?.name,
+                      newest: selection.passedOver.isEmpty || selection.choice != .named, into: &verdict)
+        checkContents(chosen, contents, namespace: namespace, expectedPVCs: expectedPVCs, previous: selection.previousRestorable?.name,
+                      comparedWith: selection.previousCompleted, allowRemoved: allowRemoved, into: &verdict)
         return verdict
     }
 
@@ -123,25 +135,92 @@ public struct StoreVerifier: Sendable {
             verdict.findings.append(.backupNotRestorable(backup))
             return verdict
         }
-        await checkMetadata(backup, namespace: namespace, rpo: rpo, now: now, olderCompleted: nil, newest: false, into: &verdict)
-        await checkContents(backup, namespace: namespace, expectedPVCs: expectedPVCs, previous: nil, comparedWith: nil, allowRemoved: [],
-                            into: &verdict)
+        guard let contents = await readContents(of: backup, namespace: namespace, comparedWith: nil) else { return verdict }
+        checkMetadata(backup, results: contents.results, namespace: namespace, rpo: rpo, now: now, olderCompleted: nil, newest: false,
+                      into: &verdict)
+        checkContents(backup, contents, namespace: namespace, expectedPVCs: expectedPVCs, previous: nil, comparedWith: nil, allowRemoved: [],
+                      into: &verdict)
         return verdict
+    }
+
+    // MARK: reads, all at once
+
+    /// What the checks of one backup read from the store, each object's outcome kept for
+    /// the check that judges it.
+    struct ContentReads: Sendable {
+        /// Only for a PartiallyFailed backup.
+        var results: Result<BackupResults, any Error>?
+        var podVolumeBackups: Result<[PodVolumeBackup], any Error>
+        var resourceList: Result<ResourceList, any Error>
+        /// nil inside: the tarball does not exist.
+        var tarball: Result<TarballIndex?, any Error>
+        /// Read whether or not the backup turns out to hold volumes, so it costs no round of its own.
+        var kopia: Result<KopiaRepositorySummary, any Error>
+        /// The previous Completed backup's, to catch a PVC that vanished since.
+        var older: OlderReads?
+    }
+
+    /// A previous backup's two small objects that name its PVCs (no tarball pass).
+    struct OlderReads: Sendable {
+        var resourceList: Result<ResourceList, any Error>
+        var podVolumeBackups: Result<[PodVolumeBackup], any Error>
+    }
+
+    private func readContents(of backup: Backup?, namespace: String, comparedWith older: Backup?) async -> ContentReads? {
+        guard let backup else { return nil }
+        let reader = self.reader
+        let name = backup.name
+        let partiallyFailed = backup.phase == .partiallyFailed
+        async let results: Result<BackupResults, any Error>? = partiallyFailed ? await attempt { try await reader.results(of: name) } : nil
+        async let podVolumeBackups = attempt { try await reader.podVolumeBackups(of: name) }
+        async let resourceList = attempt { try await reader.resourceList(of: name) }
+        async let tarball = attempt { try await reader.tarballIndexIfPresent(of: name, namespace: namespace) }
+        async let kopia = attempt { try await reader.kopiaRepository(namespace: namespace) }
+        async let olderReads = Self.readClaims(of: older, reader: reader)
+        return await ContentReads(results: results, podVolumeBackups: podVolumeBackups, resourceList: resourceList, tarball: tarball,
+                                  kopia: kopia, older: olderReads)
+    }
+
+    private static func readClaims(of backup: Backup?, reader: StoreReader) async -> OlderReads? {
+        guard let name = backup?.name else { return nil }
+        async let list = attempt { try await reader.resourceList(of: name) }
+        async let volumes = attempt { try await reader.podVolumeBackups(of: name) }
+        return await OlderReads(resourceList: list, podVolumeBackups: volumes)
+    }
+
+    /// The errors each backup's results record in the namespace, read at once; nil for a
+    /// backup whose results cannot be read.
+    private func errorsInNamespace(of backups: [Backup], namespace: String) async -> [String: [String]?] {
+        let reader = self.reader
+        return await withTaskGroup(of: (String, [String]?).self) { group in
+            for backup in backups {
+                group.addTask { (backup.name, try? await reader.results(of: backup.name).errors.messages(for: namespace)) }
+            }
+            var errors: [String: [String]?] = [:]
+            for await (name, messages) in group { errors[name] = messages }
+            return errors
+        }
+    }
+
+    private static func folders(of store: (any BackupStore)?) async -> [String]? {
+        guard let store else { return nil }
+        return try? await store.commonPrefixes(under: "")
     }
 
     // MARK: the chosen backup's metadata
 
-    private func checkMetadata(_ backup: Backup, namespace: String, rpo: TimeInterval, now: Date, olderCompleted: String?,
-                               newest: Bool = true, into verdict: inout StoreVerdict) async {
-        if backup.phase == .partiallyFailed {
-            do {
-                let errors = try await reader.results(of: backup.name).errors.messages(for: namespace)
-                verdict.findings.append(errors.isEmpty ? .partiallyFailed(backup, olderCompleted: olderCompleted)
-                                                       : .partiallyFailedInNamespace(backup, namespace: namespace, errors: errors, olderCompleted: olderCompleted))
-            } catch {
-                verdict.findings.append(.partiallyFailed(backup, olderCompleted: olderCompleted))
-                verdict.findings.append(.objectUnreadable("results", backup: backup.name, error: error))
-            }
+    private func checkMetadata(_ backup: Backup, results: Result<BackupResults, any Error>?, namespace: String, rpo: TimeInterval,
+                               now: Date, olderCompleted: String?, newest: Bool = true, into verdict: inout StoreVerdict) {
+        switch results {
+        case .success(let results)?:
+            let errors = results.errors.messages(for: namespace)
+            verdict.findings.append(errors.isEmpty ? .partiallyFailed(backup, olderCompleted: olderCompleted)
+                                                   : .partiallyFailedInNamespace(backup, namespace: namespace, errors: errors, olderCompleted: olderCompleted))
+        case .failure(let error)?:
+            verdict.findings.append(.partiallyFailed(backup, olderCompleted: olderCompleted))
+            verdict.findings.append(.objectUnreadable("results", backup: backup.name, error: error))
+        case nil:
+            break
         }
         if let expiration = backup.status.expiration, expiration <= now {
             verdict.findings.append(.expired(backup, at: expiration))
@@ -161,31 +240,29 @@ public struct StoreVerifier: Sendable {
 
     // MARK: the chosen backup's contents
 
-    private func checkContents(_ backup: Backup, namespace: String, expectedPVCs: [String], previous: String?,
-                               comparedWith older: Backup?, allowRemoved: [String], into verdict: inout StoreVerdict) async {
+    private func checkContents(_ backup: Backup, _ contents: ContentReads, namespace: String, expectedPVCs: [String], previous: String?,
+                               comparedWith older: Backup?, allowRemoved: [String], into verdict: inout StoreVerdict) {
         let name = backup.name
         let tarballObject = store.display(VeleroKeys.tarball(name))
         var podVolumeBackups: [PodVolumeBackup] = []
-        do {
-            podVolumeBackups = try await reader.podVolumeBackups(of: name).filter { $0.podNamespace == namespace }
-        } catch {
-            verdict.findings.append(.objectUnreadable("pod-volume backup list", backup: name, error: error))
+        switch contents.podVolumeBackups {
+        case .success(let pvbs): podVolumeBackups = pvbs.filter { $0.podNamespace == namespace }
+        case .failure(let error): verdict.findings.append(.objectUnreadable("pod-volume backup list", backup: name, error: error))
         }
         var resourceList = ResourceList()
-        do {
-            resourceList = try await reader.resourceList(of: name)
-        } catch {
-            verdict.findings.append(.objectUnreadable("resource list", backup: name, error: error))
+        switch contents.resourceList {
+        case .success(let list): resourceList = list
+        case .failure(let error): verdict.findings.append(.objectUnreadable("resource list", backup: name, error: error))
         }
 
         let index: TarballIndex
-        do {
-            guard try await reader.tarballExists(of: name) else {
-                verdict.findings.append(.tarballMissing(backup, object: tarballObject))
-                return
-            }
-            index = try await reader.tarballIndex(of: name, namespace: namespace)
-        } catch {
+        switch contents.tarball {
+        case .success(let found?):
+            index = found
+        case .success(nil):
+            verdict.findings.append(.tarballMissing(backup, object: tarballObject))
+            return
+        case .failure(let error):
             verdict.findings.append(.tarballUnreadable(backup, object: tarballObject, error: error, previous: previous))
             return
         }
@@ -221,27 +298,27 @@ public struct StoreVerifier: Sendable {
         for pattern in expectedPVCs where !pvcNames.contains(where: { Glob.matches(pattern, $0) }) {
             verdict.findings.append(.expectedPVCMissing(pattern, namespace: namespace, backup: name, found: pvcNames))
         }
-        if let older {
+        if let older, let reads = contents.older {
             // Globs name only what must be there; a volume that silently left the backup
             // (one of two Alertmanager replicas, say) still matches them. The previous
             // Completed backup says what was there.
             let held = Set(pvcNames).union(named.keys)
-            for pvc in await claims(of: older, namespace: namespace, into: &verdict.findings)
+            for pvc in claims(of: older, reads, namespace: namespace, into: &verdict.findings)
             where !held.contains(pvc) && !allowRemoved.contains(where: { Glob.matches($0, pvc) }) {
                 verdict.findings.append(.pvcVanished(pvc, namespace: namespace, backup: name, lastHeldBy: older.name))
             }
         }
 
         if !podVolumeBackups.isEmpty || !index.persistentVolumeClaims.isEmpty {
-            do {
-                let kopia = try await reader.kopiaRepository(namespace: namespace)
+            switch contents.kopia {
+            case .success(let kopia):
                 verdict.kopia = kopia
                 if !kopia.exists {
                     verdict.findings.append(.kopiaRepositoryMissing(namespace, location: kopia.location))
                 } else if !kopia.hasFormatBlob {
                     verdict.findings.append(.kopiaFormatBlobMissing(namespace, location: kopia.location))
                 }
-            } catch {
+            case .failure(let error):
                 verdict.findings.append(.objectUnreadable("Kopia repository listing", backup: name, error: error))
             }
         }
@@ -249,16 +326,13 @@ public struct StoreVerifier: Sendable {
 
     /// The PVCs of the namespace a backup held, from its resource list and its
     /// PodVolumeBackups (no tarball pass: two small objects).
-    private func claims(of backup: Backup, namespace: String, into findings: inout [Finding]) async -> [String] {
-        let reader = self.reader
-        async let listed = attempt { try await reader.resourceList(of: backup.name) }
-        async let volumes = attempt { try await reader.podVolumeBackups(of: backup.name) }
+    private func claims(of backup: Backup, _ reads: OlderReads, namespace: String, into findings: inout [Finding]) -> [String] {
         var names = Set<String>()
-        switch await listed {
+        switch reads.resourceList {
         case .success(let list): names.formUnion(list.names("v1/PersistentVolumeClaim", in: namespace))
         case .failure(let error): findings.append(.previousBackupUnreadable(backup.name, what: "resource list", error: error))
         }
-        switch await volumes {
+        switch reads.podVolumeBackups {
         case .success(let pvbs): names.formUnion(pvbs.filter { $0.podNamespace == namespace }.compactMap(\.persistentVolumeClaim))
         case .failure(let error): findings.append(.previousBackupUnreadable(backup.name, what: "pod-volume backup list", error: error))
         }
@@ -332,6 +406,8 @@ public struct StoreVerifier: Sendable {
     }
 }
 
-private func attempt<Value: Sendable>(_ body: @Sendable () async throws -> Value) async -> Result<Value, any Error> {
+/// The outcome of a read, kept for the check that judges it.
+func attempt<Value: Sendable>(_ body: @Sendable () async throws -> Value) async -> Result<Value, any Error> {
     do { return .success(try await body()) } catch { return .failure(error) }
 }
+

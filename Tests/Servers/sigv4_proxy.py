@@ -19,6 +19,17 @@ Protocol: after binding, exactly one line "LISTENING <port>" is written to
 stdout (flushed).  The proxy then serves until it is killed (SIGTERM/SIGINT).
 Rejections are always reported on stderr, one line each.
 
+Latency and round trips (tests and scripts/bench-velero): every answer can be
+held back by a delay, as a WAN round trip would be (`--delay-ms`, the
+environment's DRBOOK_PROXY_DELAY_MS, or per bucket `POST /__drbook/delay?bucket=B&ms=N`).
+The proxy records, per bucket, when each request arrived and when its answer was
+sent in full (`GET /__drbook/timeline?bucket=B`, `POST /__drbook/reset?bucket=B`).
+"Rounds" is the critical path of that timeline: the longest chain of requests
+each of which arrived after the previous one had been answered. Requests a client
+sends concurrently overlap and count once; a request that had to wait for
+another's answer (or was simply sent after it) adds one. With a delay the count
+does not depend on how fast the machine is, so tests can assert it.
+
 Python 3.11 standard library only.
 """
 
@@ -29,6 +40,7 @@ import hmac
 import http.client
 import http.server
 import json
+import os
 import re
 import signal
 import socket
@@ -230,7 +242,15 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
     # ---- main flow ----------------------------------------------------------
 
     def _handle(self):
+        if self.path.startswith("/__drbook/"):
+            self._control()
+            return
+        bucket = request_bucket(self.path)
+        started = TIMELINE.begin(bucket)
         try:
+            delay = TIMELINE.delay(bucket)
+            if delay > 0:
+                time.sleep(delay)
             self._handle_inner()
         except ClientGone:
             self.close_connection = True
@@ -241,11 +261,37 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
             self._drop_upstream()
             if self.cfg.verbose:
                 log_err("client connection error: %r" % exc)
+        finally:
+            TIMELINE.end(bucket, started, self.command, self.path)
 
-    def _handle_inner(self):
-        if self.path.startswith("/__drbook/"):
+    def _control(self):
+        parts = urllib.parse.urlsplit(self.path)
+        kind = parts.path.rsplit("/", 1)[-1]
+        query = dict(urllib.parse.parse_qsl(parts.query))
+        bucket = query.get("bucket", "")
+        if kind in ("cut", "fail"):
             self._register_fault()
             return
+        if kind == "delay":
+            TIMELINE.set_delay(bucket, float(query.get("ms", "0")) / 1000.0)
+            body = b""
+        elif kind == "reset":
+            TIMELINE.reset(bucket)
+            body = b""
+        elif kind == "timeline":
+            body = json.dumps(TIMELINE.summary(bucket)).encode()
+        else:
+            self.send_response_only(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response_only(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _handle_inner(self):
         body_len, chunked = self._request_body_framing()
         if body_len is None and not chunked:
             self._reject_without_body(Rejection(400, "MissingContentLength",
@@ -684,6 +730,79 @@ FAULTS = {}
 FAULTS_LOCK = threading.Lock()
 
 
+def request_bucket(path):
+    """The bucket of a path-style request (`/bucket/key`), "" for the service root."""
+    raw = urllib.parse.unquote(urllib.parse.urlsplit(path).path)
+    return raw.lstrip("/").split("/", 1)[0]
+
+
+def critical_path(requests):
+    """The longest chain of requests each arriving after the previous was answered."""
+    ordered = sorted(requests, key=lambda r: r["end"])
+    depth = []
+    for i, r in enumerate(ordered):
+        before = [depth[j] for j in range(i) if ordered[j]["end"] <= r["start"]]
+        depth.append(1 + max(before, default=0))
+    return max(depth, default=0)
+
+
+def max_in_flight(requests):
+    events = sorted([(r["start"], 1) for r in requests] + [(r["end"], -1) for r in requests],
+                    key=lambda e: (e[0], e[1]))
+    current = peak = 0
+    for _, step in events:
+        current += step
+        peak = max(peak, current)
+    return peak
+
+
+class Timeline:
+    """Per bucket: the delay before each answer, and each request's arrival and end."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.default_delay = 0.0
+        self.delays = {}
+        self.requests = {}
+
+    def delay(self, bucket):
+        with self.lock:
+            return self.delays.get(bucket, self.default_delay)
+
+    def set_delay(self, bucket, seconds):
+        with self.lock:
+            self.delays[bucket] = seconds
+
+    def begin(self, bucket):
+        return time.monotonic()
+
+    def end(self, bucket, started, method, path):
+        ended = time.monotonic()
+        with self.lock:
+            self.requests.setdefault(bucket, []).append(
+                {"method": method, "path": path, "start": started, "end": ended})
+
+    def reset(self, bucket):
+        with self.lock:
+            self.requests.pop(bucket, None)
+
+    def summary(self, bucket):
+        with self.lock:
+            requests = list(self.requests.get(bucket, []))
+        origin = min((r["start"] for r in requests), default=0.0)
+        return {
+            "requests": len(requests),
+            "rounds": critical_path(requests),
+            "maxInFlight": max_in_flight(requests),
+            "seconds": max((r["end"] for r in requests), default=origin) - origin,
+            "timeline": [{"method": r["method"], "path": r["path"], "start": r["start"] - origin,
+                          "end": r["end"] - origin} for r in sorted(requests, key=lambda r: r["start"])],
+        }
+
+
+TIMELINE = Timeline()
+
+
 def take_fault(kind, method, path):
     """The next registered fault of this kind for the request's key, used up once."""
     if kind == "cut" and method != "GET":
@@ -759,6 +878,8 @@ def parse_args(argv):
     p.add_argument("--allow-unsigned-amz-headers", action="store_true",
                    help="do not reject requests carrying x-amz-* headers outside SignedHeaders")
     p.add_argument("--upstream-timeout", type=float, default=300.0)
+    p.add_argument("--delay-ms", type=float, default=None,
+                   help="hold every answer back this long (default: $DRBOOK_PROXY_DELAY_MS, else 0)")
     return p.parse_args(argv)
 
 
@@ -784,6 +905,10 @@ def main(argv=None):
     cfg.upstream_prefix = up.path.rstrip("/")
     cfg.upstream_timeout = args.upstream_timeout
     ProxyHandler.cfg = cfg
+    delay_ms = args.delay_ms
+    if delay_ms is None:
+        delay_ms = float(os.environ.get("DRBOOK_PROXY_DELAY_MS", "0") or "0")
+    TIMELINE.default_delay = delay_ms / 1000.0
 
     def on_term(signum, frame):
         raise SystemExit(0)
