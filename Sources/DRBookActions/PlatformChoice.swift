@@ -44,3 +44,35 @@ extension ActionEnvironment {
         }
     }
 }
+
+extension PlatformProfile {
+    /// What runbooks read as `${{ platform.… }}`: the profile's names and numbers, keyed for
+    /// runbooks (volumes and SOPS files by name) rather than as the file lists them.
+    public var runbookValue: Value {
+        var volumesByNamespace: [String: Value] = [:]
+        for entry in volumes {
+            var fields: [String: Value] = ["globs": .list(entry.globs.map(Value.string))]
+            if let storageClass = entry.storageClass { fields["storageClass"] = .string(storageClass) }
+            volumesByNamespace[entry.namespace] = .map(fields)
+        }
+        var store: [String: Value] = [
+            "accessKeyID": .string(self.store.accessKeyIDPath), "secretAccessKey": .string(self.store.secretAccessKeyPath),
+            "prefixVariable": .string(self.store.prefixVariable),
+        ]
+        if let file = sopsFiles.first(where: { $0.name == self.store.credentialsFile }) { store["credentialsFile"] = .string(file.path) }
+        return .map([
+            "name": .string(name),
+            "namespaces": .map(["observability": .string(namespaces.observability), "velero": .string(namespaces.velero),
+                                "flux": .string(namespaces.flux)]),
+            "velero": .map(["location": .string(velero.location), "schedule": .string(velero.schedule)]),
+            "volumes": .map(volumesByNamespace),
+            "sops": .map(Dictionary(sopsFiles.map { ($0.name, Value.string($0.path)) }, uniquingKeysWith: { first, _ in first })),
+            "store": .map(store),
+        ])
+    }
+
+    /// Every built-in profile as runbooks read it, for lint: a runbook must serve each of them.
+    public static var builtinRunbookValues: [(name: String, value: Value)] {
+        builtinNames.compactMap { name in named(name).map { (name, $0.runbookValue) } }
+    }
+}

@@ -10,7 +10,7 @@ struct VeleroVerifyStoreAction: Action {
         inputs: StoreInputs.specs(storeRequired: true) + [
             InputSpec("namespace", .string, required: true, description: "The namespace whose volumes must be restorable, e.g. monitoring."),
             InputSpec("rpo", .duration, description: "Recovery point objective: the verified backup must be younger. Default: 24h."),
-            InputSpec("expectPVCs", .list, description: "Globs of PVCs that must be in the backup, e.g. [\"prometheus-*\", \"storage-loki-*\"]."),
+            InputSpec("expectPVCs", .list, description: "Globs of PVCs that must be in the backup, e.g. [\"prometheus-*\", \"storage-loki-*\"]. Default: the platform profile's volumes of the namespace."),
             InputSpec("allowWarnings", .bool, description: "Pass when the worst finding is a warning (e.g. an older PartiallyFailed backup). Default: false."),
             InputSpec("backup", .string,
                       description: "Verify this backup (e.g. the one velero.latestBackup chose) instead of the newest Completed one that includes the namespace."),
@@ -52,7 +52,9 @@ struct VeleroVerifyStoreAction: Action {
     func run(_ inputs: ActionInputs, _ context: ActionContext) async throws -> ActionOutputs {
         let namespace = try inputs.requiredString("namespace")
         let rpo = inputs.duration("rpo") ?? .seconds(24 * 3_600)
-        let globs = try inputs.strings("expectPVCs") ?? []
+        // Without expectPVCs, the platform profile says what the namespace must hold.
+        let globs = try inputs.strings("expectPVCs")
+            ?? environment.platformProfile().volumes.first { $0.namespace == namespace }?.globs ?? []
         guard let store = try await StoreInputs.open(inputs, context, environment: environment) else {
             throw ActionError("input 'store' is empty", subject: "input 'store'", fix: "give the store as s3://BUCKET/PREFIX or file:///DIR")
         }

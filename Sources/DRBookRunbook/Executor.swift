@@ -29,6 +29,8 @@ public struct ExecutorConfiguration: Sendable {
     public var host: String
     /// Keeps a second process from running or resuming the same run at the same time.
     public var runLock: any RunLocking
+    /// What params' `${{ platform.… }}` defaults read: the platform profile as data.
+    public var platform: Value = .map([:])
 
     public init(
         registry: ActionRegistry,
@@ -46,7 +48,8 @@ public struct ExecutorConfiguration: Sendable {
         cancellationGrace: Duration = .seconds(5),
         user: String? = nil,
         host: String? = nil,
-        runLock: any RunLocking = NoRunLock()
+        runLock: any RunLocking = NoRunLock(),
+        platform: Value = .map([:])
     ) {
         self.registry = registry
         self.store = store
@@ -64,6 +67,7 @@ public struct ExecutorConfiguration: Sendable {
         self.user = user ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
         self.host = host ?? ProcessInfo.processInfo.hostName
         self.runLock = runLock
+        self.platform = platform
     }
 }
 
@@ -132,7 +136,8 @@ public struct Executor: Sendable {
     public func run(_ request: RunRequest) async throws(ExecutorError) -> RunOutcome {
         let params: ResolvedParams
         do {
-            params = try ParamResolver.resolve(request.runbook, flags: request.paramFlags, profile: request.profile, environment: request.environment)
+            params = try ParamResolver.resolve(request.runbook, flags: request.paramFlags, profile: request.profile, environment: request.environment,
+                                               platform: configuration.platform)
         } catch {
             throw .badInput(Self.redactingSecretFlags(error, request))
         }
@@ -219,7 +224,7 @@ public struct Executor: Sendable {
         do {
             params = try ParamResolver.resolve(
                 request.runbook, flags: request.paramFlags + analysis.journaledParamFlags(request.runbook),
-                profile: request.profile, environment: request.environment ?? analysis.start.environment)
+                profile: request.profile, environment: request.environment ?? analysis.start.environment, platform: configuration.platform)
         } catch {
             throw .badInput(Self.redactingSecretFlags(error, request))
         }

@@ -22,11 +22,13 @@ public enum ParamResolver {
     /// - Parameters:
     ///   - flags: the `--param` arguments as typed, `name=value`.
     ///   - environment: the `--env` name, if given; it needs a profile that defines it.
+    ///   - platform: what `${{ platform.… }}` defaults read: the platform profile as data.
     public static func resolve(
         _ runbook: Runbook,
         flags: [String] = [],
         profile: Profile? = nil,
-        environment: String? = nil
+        environment: String? = nil,
+        platform: Value = .map([:])
     ) throws(RunbookError) -> ResolvedParams {
         var diagnostics: [Diagnostic] = []
         let flagValues = parseFlags(flags, for: runbook, into: &diagnostics)
@@ -49,6 +51,13 @@ public enum ParamResolver {
                 }
             } else if let value = param.defaultValue {
                 resolved.set(param.name, value.value, from: .defaultValue)
+            } else if let path = param.platformDefault {
+                switch platformValue(path.value, in: platform).flatMap({ param.convert($0).mapError { PlatformLookupFailure(message: $0.message) } }) {
+                case let .success(value): resolved.set(param.name, value, from: .defaultValue)
+                case let .failure(failure):
+                    diagnostics.append(.error(at: path.location, "the default of param '\(param.name)', ${{ platform.\(path.value.joined(separator: ".")) }}: \(failure.message)",
+                                              fix: "give it with --param \(param.name)=VALUE, or choose a platform profile that has it (drbook.yaml's platform:)"))
+                }
             } else if !param.required {
                 resolved.set(param.name, .null, from: .unset)
             } else {
@@ -61,6 +70,27 @@ public enum ParamResolver {
         }
         if diagnostics.hasErrors { throw RunbookError(diagnostics) }
         return resolved
+    }
+
+    public struct PlatformLookupFailure: Error, Sendable, Equatable {
+        public var message: String
+    }
+
+    /// The value at `path` below the platform's data, or what is missing there.
+    public static func platformValue(_ path: [String], in platform: Value) -> Result<Value, PlatformLookupFailure> {
+        var current = platform
+        for (depth, key) in path.enumerated() {
+            guard case let .map(entries) = current else {
+                return .failure(PlatformLookupFailure(message: "platform.\(path[..<depth].joined(separator: ".")) holds no keys"))
+            }
+            guard let next = entries[key] else {
+                let here = (["platform"] + path[..<depth]).joined(separator: ".")
+                let known = entries.keys.sorted()
+                return .failure(PlatformLookupFailure(message: "the platform profile has no '\(key)' under \(here)\(NameSuggestion.hint(for: key, among: known)); it has: \(known.joined(separator: ", "))"))
+            }
+            current = next
+        }
+        return .success(current)
     }
 
     /// The params environment `name` of the profile sets, selected with the same rules and

@@ -94,6 +94,10 @@ public struct ParamSpec: Sendable {
     public var kind: Kind
     /// Already converted to `kind`; nil when absent or invalid (the loader reported it).
     public var defaultValue: Located<Value>?
+    /// A default the platform profile gives (`default: ${{ platform.namespaces.velero }}`):
+    /// the path below `platform`, resolved when the run starts, so the runbook names no
+    /// platform and serves every profile.
+    public var platformDefault: Located<[String]>? = nil
     /// A param with no default is required unless it says `required: false`, in which case it is null.
     public var required: Bool
     public var description: String?

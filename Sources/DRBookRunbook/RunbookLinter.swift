@@ -10,9 +10,14 @@ public struct RunbookLinter: Sendable {
     /// The folder `doc:` paths are relative to (the repository's docs/); nil skips doc checks.
     public var docsRoot: String?
 
-    public init(catalog: ActionCatalog, docsRoot: String?) {
+    /// The platform profiles a runbook must serve, as data: every `${{ platform.… }}`
+    /// default must name a value in each of them.
+    public var platforms: [(name: String, value: Value)]
+
+    public init(catalog: ActionCatalog, docsRoot: String?, platforms: [(name: String, value: Value)] = []) {
         self.catalog = catalog
         self.docsRoot = docsRoot
+        self.platforms = platforms
     }
 
     /// Every problem in the runbook file at `path`, sorted by position.
@@ -35,6 +40,16 @@ public struct RunbookLinter: Sendable {
     public func lint(_ runbook: Runbook) -> [Diagnostic] {
         var pass = LintPass(runbook: runbook, catalog: catalog, docs: docsRoot.map(DocLinkChecker.init))
         pass.run()
+        for param in runbook.params {
+            guard let path = param.platformDefault else { continue }
+            for platform in platforms {
+                switch ParamResolver.platformValue(path.value, in: platform.value).flatMap({ param.convert($0).mapError { ParamResolver.PlatformLookupFailure(message: $0.message) } }) {
+                case .success: continue
+                case let .failure(failure):
+                    pass.diagnostics.append(.error(at: path.location, "the default of param '\(param.name)' does not fit platform profile '\(platform.name)': \(failure.message)"))
+                }
+            }
+        }
         return pass.diagnostics.sortedByLocation()
     }
 }

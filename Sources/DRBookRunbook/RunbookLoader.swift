@@ -188,7 +188,12 @@ extension YAMLReader {
         var spec = ParamSpec(
             name: entry.key, kind: kind, defaultValue: nil, required: true, description: nil, secret: false,
             location: entry.keyLocation)
-        if let defaultEntry = field("default"), let raw = plainValue(defaultEntry.value) {
+        if let defaultEntry = field("default"), let raw = plainValue(defaultEntry.value), let path = Self.platformPath(raw) {
+            if path.isEmpty {
+                error(at: location(of: defaultEntry.value), "the default of \(what) names no value of the platform profile; expected ${{ platform.KEY[.KEY…] }}")
+            }
+            spec.platformDefault = Located(path, at: location(of: defaultEntry.value))
+        } else if let defaultEntry = field("default"), let raw = plainValue(defaultEntry.value) {
             let at = location(of: defaultEntry.value)
             switch spec.convert(raw) {
             case let .success(value): spec.defaultValue = Located(value, at: at)
@@ -198,10 +203,21 @@ extension YAMLReader {
         } else if let defaultEntry = field("default") {
             error(at: location(of: defaultEntry.value), "the default of \(what) is \(describe(defaultEntry.value)); expected a single value")
         }
-        spec.required = field("required").flatMap { bool($0.value, "required of \(what)") } ?? (spec.defaultValue == nil)
+        spec.required = field("required").flatMap { bool($0.value, "required of \(what)") } ?? (spec.defaultValue == nil && spec.platformDefault == nil)
         spec.description = field("description").flatMap { string($0.value, "description of \(what)") }
         spec.secret = field("secret").flatMap { bool($0.value, "secret of \(what)") } ?? false
         return spec
+    }
+
+    /// `${{ platform.a.b }}`, the whole value: the path `[a, b]`; nil for any other value.
+    static func platformPath(_ raw: Value) -> [String]? {
+        guard case let .string(text) = raw else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("${{"), trimmed.hasSuffix("}}") else { return nil }
+        let inner = trimmed.dropFirst(3).dropLast(2).trimmingCharacters(in: .whitespaces)
+        guard inner == "platform" || inner.hasPrefix("platform.") else { return nil }
+        let path = inner.split(separator: ".", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        return path.allSatisfy({ !$0.isEmpty && RunbookLoader.isValidName($0) }) ? path : []
     }
 
     // MARK: steps

@@ -18,7 +18,7 @@ struct ExecutionOptions: ParsableArguments {
     @Flag(help: "No colour (also when NO_COLOR is set or output is not a terminal).")
     var noColor = false
 
-    func executor(_ workspace: WorkspaceOptions, dryRun: Bool = false, unfinishedSteps: UnfinishedStepPolicy = .ask) -> Executor {
+    func executor(_ workspace: WorkspaceOptions, dryRun: Bool = false, unfinishedSteps: UnfinishedStepPolicy = .ask) throws -> Executor {
         let observer = ConsoleObserver(mode: output == .json ? .json : .text, color: useColor(noColor), live: liveStatus())
         let environment = ProcessInfo.processInfo.environment
         return Executor(ExecutorConfiguration(registry: workspace.registry, store: workspace.store, prompt: TerminalPrompt(),
@@ -26,7 +26,7 @@ struct ExecutionOptions: ParsableArguments {
                                               unfinishedSteps: unfinishedSteps, dryRun: dryRun, environment: environment,
                                               secretEnvironmentNames: Set(environment.keys.filter(isSecretName)),
                                               user: environment["USER"] ?? environment["LOGNAME"] ?? userName(),
-                                              runLock: FileRunLock()))
+                                              runLock: FileRunLock(), platform: try workspace.platformValue()))
     }
 }
 
@@ -69,7 +69,7 @@ struct RunCommand: AsyncParsableCommand {
         do { runbook = try RunbookLoader.load(path: path) } catch { throw BadInput(String(describing: error)) }
         let request = RunRequest(runbook: runbook, source: source, paramFlags: params, profile: try workspace.profile(), environment: env,
                                  kubeContext: workspace.kubeContextName)
-        let executor = execution.executor(workspace, dryRun: dryRun)
+        let executor = try execution.executor(workspace, dryRun: dryRun)
         let outcome = try await cancellingOnInterrupt { () async throws -> RunOutcome in
             do { return try await executor.run(request) } catch { throw RunFailure(error) }
         }
@@ -116,7 +116,7 @@ struct ResumeCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let id = RunID(runID) else { throw BadInput("'\(runID)' is not a run id; see drbook runs.") }
-        let executor = execution.executor(workspace, unfinishedSteps: skipUnfinished ? .skip : rerunUnfinished ? .rerun : .ask)
+        let executor = try execution.executor(workspace, unfinishedSteps: skipUnfinished ? .skip : rerunUnfinished ? .rerun : .ask)
         let params = self.params
         let profile = try workspace.profile()
         let outcome = try await cancellingOnInterrupt { () async throws -> RunOutcome in

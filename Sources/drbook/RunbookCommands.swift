@@ -72,7 +72,8 @@ struct ShowCommand: ParsableCommand {
         if !runbook.params.isEmpty {
             print("\nParams:")
             for param in runbook.params {
-                let value = param.secret ? "(secret)" : param.defaultValue.map { "default \($0.value)" } ?? "(required)"
+                let fromPlatform = param.platformDefault.map { "default ${{ platform.\($0.value.joined(separator: ".")) }} (from the platform profile)" }
+                let value = param.secret ? "(secret)" : param.defaultValue.map { "default \($0.value)" } ?? fromPlatform ?? "(required)"
                 print("  \(param.name)  \(value)")
             }
         }

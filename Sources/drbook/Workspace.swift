@@ -1,6 +1,7 @@
 import ArgumentParser
 import DRBookActions
 import DRBookKube
+import DRBookPlatform
 import DRBookRunbook
 import Foundation
 
@@ -33,7 +34,15 @@ struct WorkspaceOptions: ParsableArguments {
     var registry: ActionRegistry {
         BuiltinActions.registry(ActionEnvironment(kube: KubeConnection(access: KubeAccess(kubeconfig: kubeconfig, context: context))))
     }
-    var linter: RunbookLinter { RunbookLinter(catalog: registry.catalog, docsRoot: FileManager.default.fileExists(atPath: docs) ? docs : nil) }
+    var linter: RunbookLinter {
+        RunbookLinter(catalog: registry.catalog, docsRoot: FileManager.default.fileExists(atPath: docs) ? docs : nil,
+                      platforms: PlatformProfile.builtinRunbookValues)
+    }
+
+    /// The platform profile drbook.yaml chooses (or the default), as runbooks read it.
+    func platformValue() throws -> Value {
+        do { return try PlatformChoice.resolve().runbookValue } catch { throw BadInput(error.description) }
+    }
     var store: RunStore { RunStore(root: URL(fileURLWithPath: runsDir)) }
 
     /// A runbook named by its name (`verify-backups`) or by a path.
