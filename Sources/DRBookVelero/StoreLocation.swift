@@ -1,6 +1,7 @@
 import Foundation
 
-/// Where a Velero backup store lives, named the same way everywhere:
+/// Where a Velero backup store lives (a prefix, not one object: that is DRBookObjectStore's
+/// `ObjectLocation`), named the same way everywhere:
 /// `s3://BUCKET/PREFIX` (the BackupStorageLocation's bucket and prefix) or
 /// `file:///DIR` (an offline mirror: DIR holds `backups/`, `kopia/`, … as the prefix does).
 public enum StoreLocation: Sendable, Equatable, Hashable, CustomStringConvertible {

@@ -32,12 +32,11 @@ struct ArchiveList: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        let reference: ObjectReference
-        reference = try ObjectReference.parse(source)
+        let object = try ObjectLocation.parse(source)
         let chunks: ArchiveStreamReader.ChunkSource
         var cancel: @Sendable () -> Void = {}
         defer { cancel() }
-        switch reference {
+        switch object {
         case .s3(let bucket, let key):
             let body = try await store.client(bucket: bucket).stream(key)
             chunks = { try body.nextChunkBlocking() }
@@ -50,7 +49,7 @@ struct ArchiveList: AsyncParsableCommand {
             chunks = { try file.next() }
         }
         let match = self.match
-        let summary = try await ArchiveStreamReader.scan(name: reference.description, format: .tarGzip, source: chunks,
+        let summary = try await ArchiveStreamReader.scan(name: object.description, format: .tarGzip, source: chunks,
                                                          onCancel: cancel) { reader in
             var entries = 0
             var shown = 0

@@ -1,13 +1,15 @@
 import DRBookHTTP
 import Foundation
 
-/// An object named the way drbook's commands name them: `s3://BUCKET/KEY`, or a local
-/// file as `file:///PATH` or a plain path (an offline mirror of the bucket).
-public enum ObjectReference: Sendable, Equatable, CustomStringConvertible {
+/// One object, named the way drbook's commands name them: `s3://BUCKET/KEY`, or a local
+/// file as `file:///PATH` or a plain path (an offline mirror of the bucket). Where a whole
+/// Velero store is meant — a prefix holding `backups/`, not one object — the name is a
+/// `StoreLocation` (DRBookVelero), which parses `s3://BUCKET/PREFIX` and `file:///DIR`.
+public enum ObjectLocation: Sendable, Equatable, CustomStringConvertible {
     case s3(bucket: String, key: String)
     case file(path: String)
 
-    public static func parse(_ text: String) throws -> ObjectReference {
+    public static func parse(_ text: String) throws -> ObjectLocation {
         if text.hasPrefix("s3://") {
             let rest = text.dropFirst("s3://".count)
             guard let slash = rest.firstIndex(of: "/"), slash != rest.startIndex, rest.index(after: slash) != rest.endIndex else {
