@@ -73,6 +73,9 @@ struct VeleroVerifyStoreAction: Action {
             throw error
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as BackupStoreError {
+            // The store's own words say what to do; a second, generic fix would bury it.
+            throw ActionError("could not read the store: \(error.what)", subject: error.object, fix: error.fix)
         } catch {
             throw ActionError("could not read the store: \(error)", subject: store.location.description,
                               fix: "check the store location, the endpoint, the credentials and the network")

@@ -26,6 +26,9 @@ struct RunLoop: Sendable {
         var summaries: [String: StepResultSummary] = [:]
         /// Set when the run stops early: how it ends and why.
         var stop: (verdict: RunVerdict, message: String)?
+        /// What each later step that will not run says, in short (`not run: step 'x' failed`): the
+        /// failed step itself told the whole reason once, so its Fix line stands out.
+        var notRunReason: String?
         var firstFailure: String?
         /// Dry run: steps whose outputs are unknown (mutating, failed or unresolved).
         var unknownOutputs: Set<String> = []
@@ -94,7 +97,7 @@ struct RunLoop: Sendable {
         var ready: [PreparedStep] = []
         for step in pending {
             if let stop = state.stop {
-                abort(step, because: stop.message, &state)
+                abort(step, because: state.notRunReason ?? stop.message, &state)
                 continue
             }
             switch await prepare(step, group: group, &state) {
@@ -121,7 +124,7 @@ struct RunLoop: Sendable {
             }
         }
         if let stop = state.stop {
-            for prepared in ready { abort(prepared.step, because: stop.message, &state) }
+            for prepared in ready { abort(prepared.step, because: state.notRunReason ?? stop.message, &state) }
             return
         }
         let limit = group.flatMap { $0.maxConcurrency } ?? configuration.maxConcurrency
@@ -341,6 +344,7 @@ struct RunLoop: Sendable {
         if state.stop == nil {
             let before = state.anyStepStarted ? "it" : "any step ran"
             state.stop = (.failed, "step '\(id)' failed its preflight: \(shown); the run stopped before \(before)")
+            state.notRunReason = "not run: step '\(id)' failed its preflight"
         }
     }
 
@@ -411,6 +415,7 @@ struct RunLoop: Sendable {
                 state.unknownOutputs.insert(id)
             } else if step.onFailure == .abort, state.stop == nil {
                 state.stop = (.failed, "step '\(id)' failed: \(result.error ?? ""); later steps were not run")
+                state.notRunReason = "not run: step '\(id)' failed"
             }
         case .aborted where result.interrupted:
             if state.stop?.verdict != .interrupted {
@@ -438,6 +443,7 @@ struct RunLoop: Sendable {
             }
         } else if step.onFailure == .abort, state.stop == nil {
             state.stop = (.failed, "step '\(id)' failed: \(shown); later steps were not run")
+            state.notRunReason = "not run: step '\(id)' failed"
         }
     }
 
@@ -474,6 +480,7 @@ struct RunLoop: Sendable {
         }
         let mainStop = state.stop
         state.stop = nil
+        state.notRunReason = nil
         let loop = self
         let shielded = Task { [state] in
             var state = state

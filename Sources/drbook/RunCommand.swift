@@ -18,6 +18,20 @@ struct ExecutionOptions: ParsableArguments {
     @Flag(help: "No colour (also when NO_COLOR is set or output is not a terminal).")
     var noColor = false
 
+    /// Where the journal is and the command to type next: `drbook resume ID` when the run can
+    /// go on, else `drbook report ID`. To stderr with `-o json`, so stdout stays JSON.
+    func tellNext(_ outcome: RunOutcome, journal: String, _ workspace: WorkspaceOptions) {
+        let resumable: Set<RunVerdict> = [.interrupted, .needsConfirmation, .stopped]
+        let runsDir = workspace.runsDir == RunStore.defaultRoot ? "" : " --runs-dir \(workspace.runsDir)"
+        let next = (resumable.contains(outcome.verdict) ? "drbook resume \(outcome.runID)" : "drbook report \(outcome.runID)") + runsDir
+        let lines = "Journal: \(journal)\nNext: \(next)\n"
+        if output == .json {
+            FileHandle.standardError.write(Data(lines.utf8))
+        } else {
+            print(lines, terminator: "")
+        }
+    }
+
     func executor(_ workspace: WorkspaceOptions, dryRun: Bool = false, unfinishedSteps: UnfinishedStepPolicy = .ask) throws -> Executor {
         let observer = ConsoleObserver(mode: output == .json ? .json : .text, color: useColor(noColor), live: liveStatus())
         let environment = ProcessInfo.processInfo.environment
@@ -73,7 +87,7 @@ struct RunCommand: AsyncParsableCommand {
         let outcome = try await cancellingOnInterrupt { () async throws -> RunOutcome in
             do { return try await executor.run(request) } catch { throw RunFailure(error) }
         }
-        if let journal = outcome.journal, !dryRun { print("Journal: \(journal)") }
+        if let journal = outcome.journal, !dryRun { execution.tellNext(outcome, journal: journal, workspace) }
         if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 }
@@ -122,6 +136,7 @@ struct ResumeCommand: AsyncParsableCommand {
         let outcome = try await cancellingOnInterrupt { () async throws -> RunOutcome in
             do { return try await executor.resume(runID: id, paramFlags: params, profile: profile) } catch { throw RunFailure(error) }
         }
+        if let journal = outcome.journal { execution.tellNext(outcome, journal: journal, workspace) }
         if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 }

@@ -20,7 +20,9 @@ struct StepResultCLITests {
         let run = try await drbook(["run", "verify-backups", "--param", "store=\(store)", "--runs-dir", runs, "-o", "json"] + workspaceArguments)
         #expect(run.status == 1, "\(run.all)")
         // -o json: one journal event per line; the verdict is one of them, whole.
-        let events = run.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let lines = run.stdout.split(separator: "\n")
+        let events = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(events.count == lines.count, "stdout holds lines that are not JSON: \(run.stdout)")
         let resultEvent = try #require(events.first { $0["type"] as? String == "step-result" }, "\(run.stdout)")
         let result = try #require(resultEvent["result"] as? [String: Any])
         #expect(result["kind"] as? String == "velero.storeVerdict")
@@ -28,6 +30,8 @@ struct StepResultCLITests {
         #expect((document["volumes"] as? [[String: Any]])?.compactMap { $0["persistentVolumeClaim"] as? String }.sorted() == scenario.pvcNames.sorted())
 
         let id = try #require(try FileManager.default.contentsOfDirectory(atPath: runs).first)
+        // The human lines went to stderr: where the journal is, and the command to type next.
+        #expect(run.stderr.contains("Next: drbook report \(id) --runs-dir \(runs)"), "\(run.stderr)")
         let markdown = try await drbook(["report", id, "--runs-dir", runs])
         #expect(markdown.status == 0, "\(markdown.all)")
         let verify = try await drbook(["backups", "verify", "--store", store, "--namespace", scenario.namespace]
