@@ -1,5 +1,6 @@
 import DRBookPlatform
 import DRBookRunbook
+import DRBookVelero
 import Foundation
 
 /// Which platform profile drbook serves: a `--platform` flag, else `platform:` in the
@@ -46,6 +47,11 @@ extension ActionEnvironment {
 }
 
 extension PlatformProfile {
+    /// Where the profile's SOPS file keeps the store's access key pair.
+    public var storeCredentialKeys: StoreCredentialKeys {
+        StoreCredentialKeys(accessKeyID: store.accessKeyIDPath, secretAccessKey: store.secretAccessKeyPath)
+    }
+
     /// What runbooks read as `${{ platform.… }}`: the profile's names and numbers, keyed for
     /// runbooks (volumes and SOPS files by name) rather than as the file lists them.
     public var runbookValue: Value {

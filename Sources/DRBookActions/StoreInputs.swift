@@ -47,12 +47,8 @@ enum StoreInputs {
         guard settings[.store] != nil else { return nil }
         // The platform profile is read only when its key paths are needed: a profile that
         // cannot be read must not stop a step that reads a file:// mirror.
-        var keys: StoreCredentialKeys?
-        if settings[.credentialsFromSops] != nil, settings[.sopsAccessKeyID] == nil || settings[.sopsSecretAccessKey] == nil {
-            let store = try environment.platformProfile().store
-            keys = StoreCredentialKeys(accessKeyID: store.accessKeyIDPath, secretAccessKey: store.secretAccessKeyPath)
-        }
-        let access = StoreAccess(settings: settings, naming: .inputs, environment: environment.processEnvironment, credentialKeys: keys)
+        var access = StoreAccess(settings: settings, naming: .inputs, environment: environment.processEnvironment, credentialKeys: nil)
+        if access.needsCredentialKeys { access.credentialKeys = try environment.platformProfile().storeCredentialKeys }
         let opened: OpenedStore
         do {
             opened = try await access.open()

@@ -41,6 +41,9 @@ public enum ObjectLocation: Sendable, Equatable, CustomStringConvertible {
 public struct ObjectStoreInputError: Error, Sendable, CustomStringConvertible {
     public var what: String
     public var fix: String
+    /// Set when no source held any credentials, so a caller can say so in its own words
+    /// (its flags or inputs) without matching the text.
+    public var noCredentials = false
     public var description: String { "\(what): \(fix)." }
 }
 

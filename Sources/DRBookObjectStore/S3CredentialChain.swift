@@ -77,9 +77,10 @@ public enum S3CredentialChain {
                                      origin: .sharedCredentialsFile(path: path, profile: profileName), shadowedProfile: nil)
     }
 
-    public static var noCredentials: ObjectStoreInputError {
+    static var noCredentials: ObjectStoreInputError {
         ObjectStoreInputError(what: "no credentials for the object store",
-                              fix: "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or put a profile in ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE, --profile or AWS_PROFILE), or decrypt them from the platform's SOPS file with --credentials-from-sops FILE (for R2: an API token's access key pair)")
+                              fix: "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or put a profile in ~/.aws/credentials (AWS_SHARED_CREDENTIALS_FILE, --profile or AWS_PROFILE), or decrypt them from the platform's SOPS file with --credentials-from-sops FILE (for R2: an API token's access key pair)",
+                              noCredentials: true)
     }
 
     /// `~` and `~/…` as botocore expands them.

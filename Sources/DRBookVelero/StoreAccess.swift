@@ -121,6 +121,13 @@ public struct StoreAccess: Sendable {
 
     private func name(_ setting: StoreSetting) -> String { naming.name(setting) }
 
+    /// Whether the credentials come from a SOPS file whose key paths the settings do not
+    /// both name: then the caller's `credentialKeys` (the platform profile's) are needed, and
+    /// only then need the profile be read.
+    public var needsCredentialKeys: Bool {
+        settings[.credentialsFromSops] != nil && (settings[.sopsAccessKeyID] == nil || settings[.sopsSecretAccessKey] == nil)
+    }
+
     /// Input errors found without any I/O in what is given: a malformed location, endpoint
     /// or key path, settings that contradict each other.
     public func validate() throws(StoreAccessError) {
@@ -226,7 +233,7 @@ public struct StoreAccess: Sendable {
         } catch let error as SharedCredentialsError {
             throw StoreAccessError("the AWS shared-credentials file \(error.what)", subject: error.line.map { "\(error.path):\($0)" } ?? error.path,
                                    fix: error.fix)
-        } catch let error as ObjectStoreInputError where error.what == S3CredentialChain.noCredentials.what {
+        } catch let error as ObjectStoreInputError where error.noCredentials {
             throw StoreAccessError("no credentials for the object store", subject: settings[.store],
                                    fix: "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, name a profile of ~/.aws/credentials with \(name(.profile)) (or AWS_PROFILE), or decrypt them from the platform's SOPS file with \(name(.credentialsFromSops)) FILE (for R2: an API token's access key pair)")
         } catch let error as ObjectStoreInputError {

@@ -69,14 +69,9 @@ public struct StoreVerifier: Sendable {
                 throw BackupNotFound(name: name, store: store.location.description, nearest: [], total: backups.count)
             }
             selection = named
-            if let chosen = named.chosen, !chosen.includes(namespace: namespace) {
+            if let chosen = named.chosen, let refusal = Self.refusal(of: chosen, namespace: namespace) {
                 verdict.backup = summary(of: chosen, now: now, rpo: rpo)
-                verdict.findings.append(.backupExcludesNamespace(chosen, namespace: namespace))
-                return verdict
-            }
-            if let chosen = named.chosen, !chosen.phase.isRestorable {
-                verdict.backup = summary(of: chosen, now: now, rpo: rpo)
-                verdict.findings.append(.backupNotRestorable(chosen))
+                verdict.findings.append(refusal)
                 return verdict
             }
         } else {
@@ -89,11 +84,12 @@ public struct StoreVerifier: Sendable {
         let chosen = selection.chosen
         // The last round: everything the verdict reads about the chosen backup, the previous
         // Completed one and the passed-over PartiallyFailed ones, requested at once.
-        let partiallyFailed = selection.choice == .named ? [] : selection.passedOver.filter { $0.phase == .partiallyFailed }
-        async let passedOverErrors = errorsInNamespace(of: partiallyFailed, namespace: namespace)
+        // A backup the person named is judged alone: the newer ones are not reported.
+        let passedOver = selection.choice == .named ? [] : selection.passedOver
+        async let passedOverErrors = errorsInNamespace(of: passedOver.filter { $0.phase == .partiallyFailed }, namespace: namespace)
         async let contentsRead = readContents(of: chosen, namespace: namespace, comparedWith: selection.previousCompleted)
         let errorsByBackup = await passedOverErrors
-        for backup in selection.passedOver where selection.choice != .named {
+        for backup in passedOver {
             if backup.phase == .partiallyFailed {
                 verdict.findings.append(.newerPartiallyFailed(backup, namespace: namespace, errorsInNamespace: errorsByBackup[backup.name] ?? nil,
                                                               verified: chosen?.name))
@@ -127,12 +123,8 @@ public struct StoreVerifier: Sendable {
         var verdict = StoreVerdict(store: store.location.description, namespace: namespace, checkedAt: now, rpo: rpo,
                                    backup: summary(of: backup, now: now, rpo: rpo), volumes: [], tarball: nil, kopia: nil,
                                    otherBackups: [], findings: [])
-        guard backup.includes(namespace: namespace) else {
-            verdict.findings.append(.backupExcludesNamespace(backup, namespace: namespace))
-            return verdict
-        }
-        guard backup.phase.isRestorable else {
-            verdict.findings.append(.backupNotRestorable(backup))
+        if let refusal = Self.refusal(of: backup, namespace: namespace) {
+            verdict.findings.append(refusal)
             return verdict
         }
         guard let contents = await readContents(of: backup, namespace: namespace, comparedWith: nil) else { return verdict }
@@ -141,6 +133,14 @@ public struct StoreVerifier: Sendable {
         checkContents(backup, contents, namespace: namespace, expectedPVCs: expectedPVCs, previous: nil, comparedWith: nil, allowRemoved: [],
                       into: &verdict)
         return verdict
+    }
+
+    /// Why a named backup cannot serve the namespace at all, if it cannot: its filter leaves
+    /// the namespace out, or its phase cannot be trusted.
+    private static func refusal(of backup: Backup, namespace: String) -> Finding? {
+        if !backup.includes(namespace: namespace) { return .backupExcludesNamespace(backup, namespace: namespace) }
+        if !backup.phase.isRestorable { return .backupNotRestorable(backup) }
+        return nil
     }
 
     // MARK: reads, all at once

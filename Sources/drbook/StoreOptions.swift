@@ -57,17 +57,11 @@ struct StoreOptions: ParsableArguments {
     func access(_ fallback: StoreSettings, store: String? = nil) throws -> StoreAccess {
         var given = settings
         given[.store] = store
-        let merged = given.filling(from: fallback)
-        var keys: StoreCredentialKeys?
-        if merged[.credentialsFromSops] != nil, merged[.sopsAccessKeyID] == nil || merged[.sopsSecretAccessKey] == nil {
-            do {
-                let platform = try PlatformChoice.resolve()
-                keys = StoreCredentialKeys(accessKeyID: platform.store.accessKeyIDPath, secretAccessKey: platform.store.secretAccessKeyPath)
-            } catch {
-                throw BadInput(error.description)
-            }
+        var access = StoreAccess(settings: given.filling(from: fallback), naming: .flags, credentialKeys: nil)
+        if access.needsCredentialKeys {
+            do { access.credentialKeys = try PlatformChoice.resolve().storeCredentialKeys } catch { throw BadInput(error.description) }
         }
-        return StoreAccess(settings: merged, naming: .flags, credentialKeys: keys)
+        return access
     }
 
     /// A client of `bucket`, for commands that read single objects (`drbook archive`).
