@@ -94,11 +94,9 @@ public struct StoreReader: Sendable {
                 if next < folders.count { addNext() }
             }
         }
-        backups.sort(by: Self.newestFirst)
+        backups.sort { BackupSelection.isNewer($0.backup, than: $1.backup) }
         return BackupListing(backups: backups, foldersWithoutMetadata: missing.sorted(), unreadable: unreadable)
     }
-
-    static func newestFirst(_ a: StoredBackup, _ b: StoredBackup) -> Bool { BackupSelection.isNewer(a.backup, than: b.backup) }
 
     /// The gunzipped object, or nil when it does not exist.
     private func readGzip(_ key: String) async throws -> Data? {
