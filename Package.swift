@@ -37,26 +37,28 @@ let package = Package(
         // Text for people: columns as kubectl prints them, shared by the CLI and the describers below it.
         .target(name: "DRBookText"),
         .target(name: "DRBookProcess"),
+        // YAML read safely: aliases and nesting bounded before Yams builds a tree.
+        .target(name: "DRBookYAML", dependencies: ["Yams"]),
         .target(name: "DRBookArchive", dependencies: ["CArchive"]),
         .target(name: "DRBookObjectStore", dependencies: ["DRBookHTTP"]),
-        .target(name: "DRBookKube", dependencies: ["DRBookHTTP", "DRBookProcess", "Yams"]),
+        .target(name: "DRBookKube", dependencies: ["DRBookHTTP", "DRBookProcess", "DRBookText", "Yams"]),
         // The platform profile: the platform's names and numbers as data (platforms/*.yaml, built in).
         .target(name: "DRBookPlatform", dependencies: ["Yams"]),
         // The store access (StoreAccess) decrypts R2 keys from the platform's SOPS file, hence DRBookSecrets.
         .target(name: "DRBookVelero", dependencies: ["DRBookHTTP", "DRBookObjectStore", "DRBookArchive", "DRBookKube", "DRBookSecrets", "DRBookText"]),
         // SOPS files, age-key decryption through the sops binary, secret validators.
-        .target(name: "DRBookSecrets", dependencies: ["DRBookProcess", "DRBookDigest", "DRBookHTTP", "DRBookPlatform", "Yams"]),
+        .target(name: "DRBookSecrets", dependencies: ["DRBookProcess", "DRBookDigest", "DRBookHTTP", "DRBookPlatform", "DRBookYAML", "Yams"]),
         // The alert path: Alertmanager, Prometheus and healthchecks.io clients.
-        .target(name: "DRBookAlerting", dependencies: ["DRBookHTTP", "DRBookKube", "DRBookDigest", "Yams"]),
+        .target(name: "DRBookAlerting", dependencies: ["DRBookHTTP", "DRBookKube", "DRBookDigest", "DRBookArchive", "Yams"]),
         // The simulated cluster, store and monitors for tests and `drbook demo`.
         .target(name: "DRBookSandbox", dependencies: [
             "DRBookKube", "DRBookVelero", "DRBookObjectStore", "DRBookArchive", "DRBookHTTP", "DRBookDigest",
             .product(name: "FlyingFox", package: "FlyingFox"),
         ]),
         // The runbook engine: format, loader, lint, expressions. It imports no system module.
-        .target(name: "DRBookRunbook", dependencies: ["DRBookDigest", "Yams"]),
+        .target(name: "DRBookRunbook", dependencies: ["DRBookDigest", "DRBookText", "DRBookYAML", "Yams"]),
         // The actions: the only glue between the engine and the systems.
-        .target(name: "DRBookActions", dependencies: ["DRBookRunbook", "DRBookHTTP", "DRBookObjectStore", "DRBookVelero", "DRBookProcess", "DRBookKube", "DRBookSecrets", "DRBookPlatform"]),
+        .target(name: "DRBookActions", dependencies: ["DRBookRunbook", "DRBookHTTP", "DRBookObjectStore", "DRBookVelero", "DRBookProcess", "DRBookKube", "DRBookSecrets", "DRBookPlatform", "DRBookAlerting"]),
         .executableTarget(
             name: "drbook",
             dependencies: [
@@ -71,6 +73,7 @@ let package = Package(
                 "DRBookSandbox",
                 "DRBookPlatform",
                 "DRBookText",
+                "Yams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -107,7 +110,7 @@ let package = Package(
         .testTarget(name: "DRBookSecretsTests", dependencies: ["DRBookSecrets", "DRBookPlatform", "DRBookTestSupport"]),
         .testTarget(name: "DRBookPlatformTests", dependencies: ["DRBookPlatform", "DRBookSecrets", "DRBookTestSupport", "Yams"]),
         .testTarget(name: "DRBookSandboxTests", dependencies: ["DRBookSandbox", "DRBookKube", "DRBookVelero", "DRBookObjectStore", "DRBookTestSupport"]),
-        .testTarget(name: "DRBookAlertingTests", dependencies: ["DRBookAlerting", "DRBookSandbox", "DRBookKube", "DRBookTestSupport"]),
+        .testTarget(name: "DRBookAlertingTests", dependencies: ["DRBookAlerting", "DRBookActions", "DRBookRunbook", "DRBookPlatform", "DRBookSandbox", "DRBookKube", "DRBookTestSupport"]),
         .testTarget(name: "DRBookCLITests", dependencies: ["drbook", "DRBookArchive", "DRBookVelero", "DRBookVeleroFixtures", "DRBookProcess", "DRBookTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

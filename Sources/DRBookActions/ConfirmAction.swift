@@ -45,7 +45,7 @@ struct ConfirmAction: Action {
             context.log("answered yes by assumption (\(flag)); no operator was asked in this run")
         case nil:
             throw ActionError("needs an operator: \(message)", subject: "step \(context.stepID)",
-                              fix: "answer it yourself, then resume the run from a terminal, or with --yes (assumeYes: true on this step)")
+                              fix: "answer it yourself, then resume the run from a terminal, or with --yes (assumeYes: true on this step)", needsOperator: true)
         }
         return [:]
     }

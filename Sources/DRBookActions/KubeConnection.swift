@@ -37,6 +37,10 @@ extension ActionError {
             return ActionError("\(what): \(api.code) \(api.serverReason ?? api.reason.rawValue): \(api.message)", subject: api.target, fix: api.hint)
         case let denied as KubePermissionDenied:
             return ActionError(denied.description, fix: "use a context with these rights, or grant them")
+        case let config as KubeconfigError:
+            // It names its own place and fix; a second, generic one would bury it.
+            let place = config.file == nil ? config.problem : "\(config.location): \(config.problem)"
+            return ActionError("\(what): \(place)", fix: config.fix ?? "check the kubeconfig's context and its user's credentials")
         default:
             return ActionError("\(what): \(error)", fix: "check that the cluster is reachable with the kubeconfig's context")
         }

@@ -46,7 +46,7 @@ struct ManualAction: Action {
         case nil:
             throw ActionError("needs an operator: \(Self.headline(instructions))",
                               subject: "step \(context.stepID)",
-                              fix: "do what the instructions above say, then resume the run from a terminal to say so, or with --assume-manual-done")
+                              fix: "do what the instructions above say, then resume the run from a terminal to say so, or with --assume-manual-done", needsOperator: true)
         }
         return [:]
     }

@@ -75,7 +75,7 @@ struct VeleroLatestBackupAction: Action {
                               subject: "backup \(latest.name)", fix: "Velero always writes these: look at the object (`velero backup describe \(latest.name)`) and run a new backup")
         }
         let age = context.now().timeIntervalSince(completed)
-        context.log("latest Completed backup of \(namespace) (from the \(source)): \(latest.name), completed \(Int(age)) s ago")
+        context.log("latest Completed backup of \(namespace) (from the \(source)): \(latest.name), completed \(GoDuration.format(age)) ago")
         if let rpo = inputs.duration("rpo") {
             context.metric("backup_age_seconds", age, unit: "s", target: rpo.seconds)
             guard age <= rpo.seconds else {

@@ -70,9 +70,9 @@ struct VeleroLocationAvailableAction: Action {
             throw ActionError("Available, but never validated", subject: subject, fix: "check that the Velero deployment is running")
         }
         let age = context.now().timeIntervalSince(validated)
-        context.log("\(subject) is Available, validated \(Int(age)) s ago")
+        context.log("\(subject) is Available, validated \(GoDuration.format(age)) ago")
         guard age <= maxAge.seconds else {
-            throw ActionError("last validated \(Int(age)) s ago, longer than \(RunbookDuration.format(maxAge))", subject: subject,
+            throw ActionError("last validated \(GoDuration.format(age)) ago, longer than \(RunbookDuration.format(maxAge))", subject: subject,
                               fix: "check that the Velero deployment in \(namespace) is running (`kubectl -n \(namespace) get pods`)")
         }
         return ["location": .string(location.metadata.name), "lastValidationTime": .time(validated)]

@@ -70,7 +70,7 @@ struct VeleroScheduleCoversAction: Action {
             throw ActionError("last backup was \(GoDuration.format(age.rounded())) ago, older than the RPO \(RunbookDuration.format(rpo))", subject: subject,
                               fix: "check why the schedule stopped (Velero's logs, the BackupStorageLocation's phase)")
         }
-        context.log("\(subject) covers \(namespace): ttl \(GoDuration.format(ttl)), last backup \(Int(age)) s ago")
+        context.log("\(subject) covers \(namespace): ttl \(GoDuration.format(ttl)), last backup \(GoDuration.format(age)) ago")
         return ["lastBackup": .time(last), "ttl": .duration(.seconds(ttl))]
     }
 }

@@ -1,21 +1,37 @@
 import DRBookProcess
+import DRBookText
 import Foundation
 
 /// How exec plugins are run: the parent environment, whether standard input is a
-/// terminal, and how long a plugin may take.
+/// terminal, how long a plugin may take, and where "still waiting" is told.
 public struct ExecPluginRunOptions: Sendable {
     /// The parent environment the plugin inherits (its PATH also finds the command).
     public var environment: [String: String]
     public var standardInputIsTerminal: Bool
     /// kubectl has no limit; drbook stops a plugin that hangs.
     public var timeout: Duration
+    /// How long a plugin runs before `progress` is told that drbook is waiting for it.
+    public var progressDelay: Duration
+    /// Gets one line when the plugin is still running after `progressDelay`.
+    public var progress: @Sendable (String) -> Void
+
+    /// The timeout when none is given: `timeoutVariable` in seconds, else 60 s — a login
+    /// that needs longer than a minute is done by hand first.
+    public static let defaultTimeout = Duration.seconds(60)
+    /// The environment variable that sets the timeout, in whole seconds.
+    public static let timeoutVariable = "DRBOOK_EXEC_PLUGIN_TIMEOUT"
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment,
                 standardInputIsTerminal: Bool = isatty(STDIN_FILENO) != 0,
-                timeout: Duration = .seconds(60)) {
+                timeout: Duration? = nil,
+                progressDelay: Duration = .seconds(2),
+                progress: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data("\($0)\n".utf8)) }) {
         self.environment = environment
         self.standardInputIsTerminal = standardInputIsTerminal
-        self.timeout = timeout
+        let configured = environment[Self.timeoutVariable].flatMap(Int.init).flatMap { $0 > 0 ? Duration.seconds($0) : nil }
+        self.timeout = timeout ?? configured ?? Self.defaultTimeout
+        self.progressDelay = progressDelay
+        self.progress = progress
     }
 }
 
@@ -84,10 +100,7 @@ public actor ExecCredentialPlugin {
             }
             interactive = true
         }
-        guard let executable = locate(plugin.command) else {
-            throw KubeconfigError.pluginNotFound(plugin.position, user: plugin.userName, command: plugin.command,
-                                                 installHint: plugin.installHint)
-        }
+        let executable = try plugin.executable(environment: options.environment)
         var environment = options.environment
         for variable in plugin.env { environment[variable.name] = variable.value }
         environment["KUBERNETES_EXEC_INFO"] = ExecCredentialJSON.execInfo(plugin, interactive: interactive)
@@ -96,6 +109,13 @@ public actor ExecCredentialPlugin {
         let process = ChildProcess(arguments: [executable] + plugin.args, executable: executable, environment: environment,
                                    timeout: options.timeout, captureLimit: 16 << 20,
                                    standardInput: interactive ? .inherit : .null, forwardStandardError: interactive)
+        // A plugin that waits on a network or a login would otherwise leave the terminal silent.
+        let notice = Task { [options] in
+            try await Task.sleep(for: options.progressDelay)
+            options.progress("waiting for the credential plugin \(plugin.command) of user \"\(plugin.userName)\" "
+                + "(stopped after \(DurationText.format(options.timeout)))")
+        }
+        defer { notice.cancel() }
         let output: ChildProcess.Result
         do {
             output = try await process.run()
@@ -119,26 +139,52 @@ public actor ExecCredentialPlugin {
         }
     }
 
-    /// An absolute command as is; a bare name on the parent's PATH, like Go's `exec.LookPath`.
-    private func locate(_ command: String) -> String? {
-        if command.contains("/") {
-            return FileManager.default.isExecutableFile(atPath: command) ? command : nil
-        }
-        let path = options.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/\(command)"
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
-               FileManager.default.isExecutableFile(atPath: candidate) {
-                return candidate
-            }
-        }
-        return nil
-    }
-
     /// The end of the plugin's standard error, trimmed, for an error message.
     private static func excerpt(_ stderr: Data, limit: Int = 2000) -> String {
         let text = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return text.count > limit ? "…" + String(text.suffix(limit)) : text
+    }
+}
+
+extension KubeconfigError {
+    static func pluginNotExecutable(_ at: KubeconfigPosition, user: String, command: String, path: String) -> KubeconfigError {
+        at.error(.execPlugin, field: "users[\"\(user)\"].user.exec.command",
+                 "the exec plugin \"\(command)\" of user \"\(user)\" is not executable (\(path))",
+                 fix: "Make it executable: chmod +x \(path)")
+    }
+}
+
+extension ExecPluginConfiguration {
+    /// Where the plugin's command is: an absolute command as is, a bare name on `environment`'s
+    /// PATH, like Go's `exec.LookPath`. A file that is there but not executable is told apart,
+    /// since "not found" would send the reader looking for a file they can see. Reads the file
+    /// system only, so a run can check its plugin before it starts.
+    public func executable(environment: [String: String] = ProcessInfo.processInfo.environment) throws(KubeconfigError) -> String {
+        let candidates: [String]
+        if command.contains("/") {
+            candidates = [command]
+        } else {
+            let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+            candidates = path.split(separator: ":").map { "\($0)/\(command)" }
+        }
+        var notExecutable: String?
+        for candidate in candidates {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            notExecutable = notExecutable ?? candidate
+        }
+        if let notExecutable {
+            throw KubeconfigError.pluginNotExecutable(position, user: userName, command: command, path: notExecutable)
+        }
+        throw KubeconfigError.pluginNotFound(position, user: userName, command: command, installHint: installHint)
+    }
+}
+
+extension KubeEndpoint {
+    /// Throws when the endpoint's exec credential plugin cannot be started (not found, not
+    /// executable); nothing is run. Endpoints without a plugin pass.
+    public func checkCredentialPlugin(environment: [String: String] = ProcessInfo.processInfo.environment) throws(KubeconfigError) {
+        if case let .exec(plugin) = credential { _ = try plugin.executable(environment: environment) }
     }
 }

@@ -1,3 +1,4 @@
+import DRBookText
 import Foundation
 
 /// Something wrong with kube access: a kubeconfig that cannot be read or used, an
@@ -229,8 +230,8 @@ extension KubeconfigError {
 
     static func pluginTimedOut(_ at: KubeconfigPosition, user: String, command: String, after: Duration) -> KubeconfigError {
         at.error(.execPlugin, field: "users[\"\(user)\"].user.exec",
-                 "the exec plugin \"\(command)\" of user \"\(user)\" did not finish within \(after) and was stopped",
-                 fix: "Run it by hand; if it waits for a login, log in first")
+                 "the exec plugin \"\(command)\" of user \"\(user)\" did not finish within \(DurationText.format(after)) and was stopped",
+                 fix: "Run it by hand; if it waits for a login, log in first; if it needs longer, set \(ExecPluginRunOptions.timeoutVariable)=SECONDS")
     }
 
     static func pluginCannotStart(_ at: KubeconfigPosition, user: String, command: String, reason: String) -> KubeconfigError {

@@ -119,11 +119,15 @@ public struct ActionError: Error, Sendable, Equatable, CustomStringConvertible {
     public var subject: String?
     /// The command or doc section that fixes it.
     public var fix: String?
+    /// Only a person can answer it and nobody could be asked (no terminal, no flag): the run
+    /// stops as needing confirmation (exit 3, resumable), not as a failure of the platform.
+    public var needsOperator: Bool
 
-    public init(_ message: String, subject: String? = nil, fix: String? = nil) {
+    public init(_ message: String, subject: String? = nil, fix: String? = nil, needsOperator: Bool = false) {
         self.message = message
         self.subject = subject
         self.fix = fix
+        self.needsOperator = needsOperator
     }
 
     public var description: String {

@@ -107,6 +107,12 @@ struct DocLinkChecker {
     /// A diagnostic when the file or its anchor does not exist, else nil.
     mutating func check(_ link: Located<DocLink>, in what: String) -> Diagnostic? {
         let path = link.value.path
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: docsRoot, isDirectory: &isFolder), isFolder.boolValue else {
+            // Without the folder no link can be checked: that is not a pass.
+            return .error(at: link.location, "\(what) links to \(path), but the docs folder \(docsRoot) does not exist",
+                          fix: "run drbook from the repository that holds the docs, or give --docs DIR (the folder doc: paths are relative to)")
+        }
         let fullPath = (docsRoot as NSString).appendingPathComponent(path)
         if anchorsByPath[path] == nil {
             let text = try? String(contentsOfFile: fullPath, encoding: .utf8)

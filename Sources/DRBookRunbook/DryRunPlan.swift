@@ -85,3 +85,36 @@ public struct DryRunPlan: Sendable, Equatable {
         return lines
     }
 }
+
+/// The plan for scripts (`drbook run --dry-run -o json`): the same entries as the text, inputs
+/// as a map (secrets already `[redacted]`).
+extension DryRunPlan: Encodable {
+    private enum Key: String, CodingKey { case runbook, dryRun, steps }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(runbook, forKey: .runbook)
+        try container.encode(true, forKey: .dryRun)
+        try container.encode(entries, forKey: .steps)
+    }
+}
+
+extension DryRunPlan.Entry: Encodable {
+    private enum Key: String, CodingKey { case id, title, action, group, disposition, inputs, touches, note, cleanup, preflight }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(stepID, forKey: .id)
+        try container.encode(title, forKey: .title)
+        try container.encode(action, forKey: .action)
+        try container.encodeIfPresent(group, forKey: .group)
+        try container.encode(disposition.rawValue, forKey: .disposition)
+        try container.encode(Dictionary(inputs.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }), forKey: .inputs)
+        try container.encode(touches, forKey: .touches)
+        try container.encodeIfPresent(note, forKey: .note)
+        try container.encode(cleanup, forKey: .cleanup)
+        try container.encodeIfPresent(preflight, forKey: .preflight)
+    }
+}
+
+extension DryRunPlan.Entry.PreflightResult: Encodable {}

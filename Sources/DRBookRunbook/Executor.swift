@@ -31,6 +31,9 @@ public struct ExecutorConfiguration: Sendable {
     public var runLock: any RunLocking
     /// What params' `${{ platform.… }}` defaults read: the platform profile as data.
     public var platform: Value = .map([:])
+    /// Secrets known by their shape (a Slack webhook, a ping URL), hidden wherever they appear
+    /// even when no param marks them; a URL's user-info is always hidden.
+    public var secretShapes: [SecretShape] = []
 
     public init(
         registry: ActionRegistry,
@@ -220,6 +223,7 @@ public struct Executor: Sendable {
             throw .journal(error)
         }
         let analysis = try ResumeAnalysis(events: contents.events, runID: runID, request: request, registry: configuration.registry)
+        if let changed = analysis.changedParam(request.runbook, flags: request.paramFlags) { throw .cannotResume(changed) }
         let params: ResolvedParams
         do {
             params = try ParamResolver.resolve(
@@ -263,7 +267,7 @@ public struct Executor: Sendable {
             guard let equals = flag.firstIndex(of: "="), request.runbook.param(named: String(flag[..<equals]))?.secret == true else { continue }
             redactor.add(String(flag[flag.index(after: equals)...]))
         }
-        guard !redactor.isEmpty else { return error }
+        // Always: a URL's user-info is hidden even when no secret param was given.
         return RunbookError(error.diagnostics.map { diagnostic in
             var copy = diagnostic
             copy.message = redactor.redact(diagnostic.message)
@@ -273,7 +277,7 @@ public struct Executor: Sendable {
     }
 
     private func makeRedactor(_ runbook: Runbook, _ params: ResolvedParams) -> Redactor {
-        let redactor = Redactor()
+        let redactor = Redactor(shapes: configuration.secretShapes)
         for param in runbook.params where param.secret {
             if let value = params[param.name], value != .null { redactor.add(value) }
         }

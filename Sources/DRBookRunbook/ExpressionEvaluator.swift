@@ -40,7 +40,9 @@ public struct ExpressionEvaluator: Sendable {
             let value = try evaluate(operand)
             switch (op, value) {
             case let (.not, .bool(flag)): return .bool(!flag)
-            case let (.negate, .int(number)): return .int(-number)
+            case let (.negate, .int(number)):
+                guard number != .min else { throw ExpressionError("-(\(number)) is outside the range of ints (\(Int.min) to \(Int.max))", at: location) }
+                return .int(-number)
             case let (.negate, .duration(duration)): return .duration(.zero - duration)
             default:
                 let expected = op == .not ? "a bool" : "an int or a duration"
@@ -55,7 +57,7 @@ public struct ExpressionEvaluator: Sendable {
             guard op.resultType(left.type, right.type) != nil else {
                 throw ExpressionError(op.mismatchMessage(left.type, right.type), at: location)
             }
-            return op.apply(left, right)
+            return try op.apply(left, right, at: location)
         case let .call(name, arguments, location):
             guard let function = BuiltinFunction(rawValue: name) else {
                 throw ExpressionError("unknown function '\(name)'; expected one of: \(BuiltinFunction.known)", at: location)

@@ -30,6 +30,7 @@ enum ExpressionLexer {
         var tokens: [Token] = []
         var position = 0
         var location = start
+        var parentheses = 0
 
         func move(to newPosition: Int) {
             location = location.advanced(over: Substring(String(String.UnicodeScalarView(scalars[position..<newPosition]))))
@@ -43,6 +44,12 @@ enum ExpressionLexer {
                 continue
             }
             let tokenStart = location
+            // Stop reading here rather than build a tree too deep to walk (see ExpressionParser.maxTokens).
+            if tokens.count == ExpressionParser.maxTokens {
+                throw ExpressionError(
+                    "the expression is longer than \(ExpressionParser.maxTokens) values, names and operators; "
+                        + "expected a shorter one (compute parts in earlier steps, or split the condition)", at: tokenStart)
+            }
             if scalar == "'" {
                 let (value, end) = try readString(scalars, from: position, at: tokenStart)
                 tokens.append(Token(kind: .literal(.string(value)), location: tokenStart))
@@ -55,17 +62,42 @@ enum ExpressionLexer {
                 let word = String(String.UnicodeScalarView(scalars[position..<end]))
                 if let number = Int(word) {
                     tokens.append(Token(kind: .literal(.int(number)), location: tokenStart))
-                } else if let duration = RunbookDuration.parse(word) {
-                    tokens.append(Token(kind: .literal(.duration(duration)), location: tokenStart))
+                } else if word.unicodeScalars.allSatisfy(isDigit) {
+                    throw ExpressionError("the integer \(word) is out of range; expected at most \(Int.max)", at: tokenStart)
                 } else {
-                    throw ExpressionError("'\(word)' is neither a number nor a duration; expected e.g. 3, 30s, 5m or 1h30m", at: tokenStart)
+                    switch RunbookDuration.read(word) {
+                    case let .success(duration):
+                        tokens.append(Token(kind: .literal(.duration(duration)), location: tokenStart))
+                    case .failure(.tooLong):
+                        throw ExpressionError("the duration \(word) is too long; expected \(RunbookDuration.Failure.tooLong.expected)", at: tokenStart)
+                    case .failure(.malformed):
+                        throw ExpressionError("'\(word)' is neither a number nor a duration; expected e.g. 3, 30s, 5m or 1h30m", at: tokenStart)
+                    }
                 }
                 move(to: end)
             } else if isNameStart(scalar) {
                 let (path, end) = readName(scalars, from: position)
+                if end < scalars.count, scalars[end] == "." {
+                    // `params.` or `steps.x.` with nothing usable after the dot.
+                    let written = path.joined(separator: ".")
+                    let expected = switch path {
+                    case ["params"]: "a param name after 'params.', e.g. params.region"
+                    case ["env"]: "a variable name after 'env.', e.g. env.HOME"
+                    default: "a name after '\(written).'"
+                    }
+                    move(to: end)
+                    throw ExpressionError("expected \(expected)", at: location)
+                }
                 tokens.append(Token(kind: nameToken(path), location: tokenStart))
                 move(to: end)
             } else if let symbol = symbols.first(where: { matches($0, scalars, at: position) }) {
+                // Parentheses are counted here too, so 5,000 of them are called too deep rather than too long.
+                if symbol == "(" {
+                    parentheses += 1
+                    if parentheses > ExpressionParser.maxNesting { throw ExpressionParser.tooDeep(at: tokenStart) }
+                } else if symbol == ")" {
+                    parentheses -= 1
+                }
                 tokens.append(Token(kind: .symbol(symbol), location: tokenStart))
                 move(to: position + symbol.unicodeScalars.count)
             } else if scalar == "=" || scalar == "&" || scalar == "|" {

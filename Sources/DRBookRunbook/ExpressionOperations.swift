@@ -1,3 +1,4 @@
+import DRBookText
 import Foundation
 
 // The meaning of operators and functions, in one place, so the linter's
@@ -61,26 +62,26 @@ extension BinaryOperator {
         }
     }
 
-    func apply(_ lhs: Value, _ rhs: Value) -> Value {
+    /// The result, or an error at `location` when it leaves the range of ints or durations:
+    /// `params.rpo + 9223372036854775807s` is refused rather than wrapped or trapped.
+    func apply(_ lhs: Value, _ rhs: Value, at location: SourceLocation) throws(ExpressionError) -> Value {
         switch (self, lhs, rhs) {
         case let (.and, .bool(a), .bool(b)): return .bool(a && b)
         case let (.or, .bool(a), .bool(b)): return .bool(a || b)
         case (.equal, _, _): return .bool(lhs == rhs)
         case (.notEqual, _, _): return .bool(lhs != rhs)
         case let (_, .int(a), .int(b)):
-            switch self {
-            case .plus: return .int(a &+ b)
-            case .minus: return .int(a &- b)
-            default: return .bool(compare(a, b))
+            guard self == .plus || self == .minus else { return .bool(compare(a, b)) }
+            let (result, overflow) = self == .plus ? a.addingReportingOverflow(b) : a.subtractingReportingOverflow(b)
+            guard !overflow else {
+                throw ExpressionError("\(a) \(rawValue) \(b) is outside the range of ints (\(Int.min) to \(Int.max))", at: location)
             }
+            return .int(result)
         case let (_, .duration(a), .duration(b)):
-            switch self {
-            case .plus: return .duration(a + b)
-            case .minus: return .duration(a - b)
-            default: return .bool(compare(a, b))
-            }
+            guard self == .plus || self == .minus else { return .bool(compare(a, b)) }
+            return .duration(try Self.bounded(self == .plus ? a + b : a - b, "\(a.shown) \(rawValue) \(b.shown)", at: location))
         case let (_, .time(a), .time(b)):
-            if self == .minus { return .duration(.seconds(a.timeIntervalSince(b))) }
+            if self == .minus { return .duration(try Self.bounded(.seconds(a.timeIntervalSince(b)), "the difference of the two times", at: location)) }
             return .bool(compare(a, b))
         case let (.plus, .time(a), .duration(b)), let (.plus, .duration(b), .time(a)):
             return .time(a.addingTimeInterval(b.timeInterval))
@@ -90,6 +91,14 @@ extension BinaryOperator {
             // resultType(_:_:) rejected every other combination before we got here.
             preconditionFailure("\(rawValue) applied to \(lhs.type) and \(rhs.type)")
         }
+    }
+
+    /// `duration`, or an error naming `what` when it is longer than any duration drbook reads.
+    static func bounded(_ duration: Duration, _ what: String, at location: SourceLocation) throws(ExpressionError) -> Duration {
+        guard let duration = RunbookDuration.bounded(duration) else {
+            throw ExpressionError("\(what) is longer than \(DurationText.longest), the longest duration drbook takes", at: location)
+        }
+        return duration
     }
 
     private func compare<T: Comparable>(_ a: T, _ b: T) -> Bool {
@@ -104,6 +113,9 @@ extension BinaryOperator {
 }
 
 extension Duration {
+    /// As a runbook writes it, for messages.
+    var shown: String { RunbookDuration.format(self) }
+
     var timeInterval: TimeInterval {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
@@ -165,25 +177,33 @@ public enum BuiltinFunction: String, Sendable, CaseIterable {
         return "argument \(index + 1) of \(rawValue)() is \(found.withArticle); expected \(accepted) (\(signature))"
     }
 
+    /// "duration('x') is not a duration; expected …", shared with the type checker's check of literals.
+    static func durationMessage(_ text: String, _ failure: RunbookDuration.Failure) -> String {
+        switch failure {
+        case .malformed: return "duration('\(text)') is not a duration; expected e.g. '30s', '5m' or '1h30m'"
+        case .tooLong: return "duration('\(text)') is too long; expected \(failure.expected)"
+        }
+    }
+
     /// Calls the function on arguments whose count and types have been checked.
     func call(_ arguments: [Value], now: Date, at location: SourceLocation) throws(ExpressionError) -> Value {
         switch (self, arguments.first) {
         case (.now, _):
             return .time(now)
         case let (.duration, .string(text)?):
-            guard let duration = RunbookDuration.parse(text) else {
-                throw ExpressionError("duration('\(text)') is not a duration; expected e.g. '30s', '5m' or '1h30m'", at: location)
+            switch RunbookDuration.read(text) {
+            case let .success(duration): return .duration(duration)
+            case let .failure(failure): throw ExpressionError(Self.durationMessage(text, failure), at: location)
             }
-            return .duration(duration)
         case let (.duration, value?):
             return value
         case let (.age, .time(date)?):
-            return .duration(.seconds(now.timeIntervalSince(date)))
+            return .duration(try BinaryOperator.bounded(.seconds(now.timeIntervalSince(date)), "age(\(Value.time(date)))", at: location))
         case let (.age, .string(text)?):
             guard let date = Value.parseTime(text) else {
                 throw ExpressionError("age('\(text)'): not an RFC 3339 time; expected e.g. '2026-01-31T02:17:00Z'", at: location)
             }
-            return .duration(.seconds(now.timeIntervalSince(date)))
+            return .duration(try BinaryOperator.bounded(.seconds(now.timeIntervalSince(date)), "age('\(text)')", at: location))
         case let (.contains, .string(text)?):
             return .bool(text.contains(arguments[1].description))
         case let (.contains, .list(items)?):

@@ -12,9 +12,18 @@
 /// A name is dotted (`steps.backup.outputs.name`); a `-` between two name
 /// characters belongs to the name (`steps.latest-backup`), so subtraction is
 /// written with spaces (`now() - duration('1h')`).
+///
+/// The parser, the type checker and the evaluator recurse over the tree, so its size is
+/// bounded where it is read: at most `maxTokens` tokens (which bounds a flat chain such as
+/// `a && b && …`) and at most `maxNesting` parentheses, calls and prefix operators inside
+/// one another. Real conditions use a few dozen tokens and three or four levels.
 public struct ExpressionParser {
+    public static let maxTokens = 256
+    public static let maxNesting = 32
+
     private var tokens: [Token]
     private var index = 0
+    private var nesting = 0
 
     /// Parses `text`, whose first character sits at `start`.
     public static func parse(_ text: String, at start: SourceLocation) throws(ExpressionError) -> Expression {
@@ -83,9 +92,22 @@ public struct ExpressionParser {
     private mutating func parseUnary() throws(ExpressionError) -> Expression {
         if case let .symbol(symbol) = peek.kind, symbol == "!" || symbol == "-" {
             let location = advance().location
+            try enter(at: location)
+            defer { nesting -= 1 }
             return .unary(symbol == "!" ? .not : .negate, try parseUnary(), location)
         }
         return try parsePrimary()
+    }
+
+    /// One level deeper: a '(', a call's arguments or a prefix operator.
+    private mutating func enter(at location: SourceLocation) throws(ExpressionError) {
+        nesting += 1
+        guard nesting <= Self.maxNesting else { throw Self.tooDeep(at: location) }
+    }
+
+    static func tooDeep(at location: SourceLocation) -> ExpressionError {
+        ExpressionError("parentheses, calls and '!' or '-' are nested more than \(maxNesting) levels deep here; expected a flatter expression",
+                        at: location)
     }
 
     private mutating func parsePrimary() throws(ExpressionError) -> Expression {
@@ -101,8 +123,12 @@ public struct ExpressionParser {
                 throw ExpressionError("'\(path.joined(separator: "."))' cannot be called; functions have plain names such as age(...)", at: token.location)
             }
             _ = advance()
+            try enter(at: token.location)
+            defer { nesting -= 1 }
             return .call(path[0], try parseArguments(), token.location)
         case .symbol("("):
+            try enter(at: token.location)
+            defer { nesting -= 1 }
             let inner = try parseOr()
             guard peek.kind == .symbol(")") else {
                 throw ExpressionError("found \(peek.kind.shown); expected ')' to close the '(' at column \(token.location.column)", at: peek.location)

@@ -74,8 +74,9 @@ public struct ExpressionTypeChecker {
             }
         }
         // A literal argument can be checked now rather than at 3 a.m.
-        if function == .duration, case let .literal(.string(text), literalLocation) = arguments[0], RunbookDuration.parse(text) == nil {
-            diagnostics.append(.error(at: literalLocation, "duration('\(text)') is not a duration; expected e.g. '30s', '5m' or '1h30m'"))
+        if function == .duration, case let .literal(.string(text), literalLocation) = arguments[0],
+            case let .failure(failure) = RunbookDuration.read(text) {
+            diagnostics.append(.error(at: literalLocation, BuiltinFunction.durationMessage(text, failure)))
         }
         return function.resultType
     }

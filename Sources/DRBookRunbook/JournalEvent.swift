@@ -93,7 +93,8 @@ public struct JournalEvent: Sendable, Equatable, Codable {
         public var host: String
         /// Steps that had finished and are not run again.
         public var restored: [String]
-        /// Finished read-only steps run again because later steps need their secret outputs, which were never journaled.
+        /// Finished steps run again: read-only ones whose secret outputs later steps need (never journaled), and
+        /// steps a cleanup that already ran undid, with that cleanup step (see `Step.undoes`).
         public var rerun: [String]
     }
 

@@ -1,7 +1,7 @@
 /// "did you mean …?" for typos in keys, action names and inputs.
-enum NameSuggestion {
+public enum NameSuggestion {
     /// The closest candidate within a small edit distance, if any.
-    static func closest(to name: String, among candidates: [String]) -> String? {
+    public static func closest(to name: String, among candidates: [String]) -> String? {
         let limit = max(2, name.count / 3)
         let scored = candidates.map { ($0, distance(name.lowercased(), $0.lowercased())) }
         guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= limit else { return nil }
@@ -9,7 +9,7 @@ enum NameSuggestion {
     }
 
     /// " (did you mean 'x'?)" or "".
-    static func hint(for name: String, among candidates: [String]) -> String {
+    public static func hint(for name: String, among candidates: [String]) -> String {
         closest(to: name, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     }
 

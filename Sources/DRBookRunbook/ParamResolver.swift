@@ -37,7 +37,9 @@ public enum ParamResolver {
 
         var resolved = ResolvedParams(values: [:], sources: [:])
         for param in runbook.params {
-            if let raw = flagValues[param.name] {
+            if flagValues[param.name] == malformedFlag {
+                continue
+            } else if let raw = flagValues[param.name] {
                 switch param.convert(.string(raw)) {
                 case let .success(value): resolved.set(param.name, value, from: .flag)
                 case let .failure(failure):
@@ -71,6 +73,9 @@ public enum ParamResolver {
         if diagnostics.hasErrors { throw RunbookError(diagnostics) }
         return resolved
     }
+
+    /// Stands for a `--param name` given without `=VALUE`, already reported.
+    private static let malformedFlag = "\u{0}--param without a value"
 
     public struct PlatformLookupFailure: Error, Sendable, Equatable {
         public var message: String
@@ -108,7 +113,13 @@ public enum ParamResolver {
         var values: [String: String] = [:]
         for flag in flags {
             guard let equals = flag.firstIndex(of: "="), equals != flag.startIndex else {
-                diagnostics.append(.error(at: nil, "--param \(flag) has no name=value form; expected --param name=VALUE"))
+                if runbook.param(named: flag) != nil {
+                    diagnostics.append(.error(at: nil, "--param \(flag) has no value; expected --param \(flag)=VALUE"))
+                    // Told here; not again as "has no value and no default" below.
+                    values[flag] = values[flag] ?? malformedFlag
+                } else {
+                    diagnostics.append(.error(at: nil, "--param \(flag) has no name=value form; expected --param name=VALUE"))
+                }
                 continue
             }
             let name = String(flag[..<equals])

@@ -25,7 +25,12 @@ public final class Redactor: @unchecked Sendable {
     /// Every form of every secret, longest first, so a longer form is replaced before a shorter one inside it.
     private var forms: [String] = []
 
-    public init(secrets: [String] = []) {
+    /// Text that is secret by its shape wherever it appears, whether or not anyone marked it:
+    /// a URL's user-info always, and the shapes the caller knows (a Slack webhook, a ping URL).
+    private let shapes: [SecretShape]
+
+    public init(secrets: [String] = [], shapes: [SecretShape] = []) {
+        self.shapes = [SecretShape.urlUserInfo] + shapes
         for secret in secrets { add(secret) }
     }
 
@@ -64,6 +69,7 @@ public final class Redactor: @unchecked Sendable {
         for form in forms where result.contains(form) {
             result = result.replacingOccurrences(of: form, with: Self.replacement)
         }
+        for shape in shapes { result = shape.redact(result) }
         return result
     }
 
@@ -163,5 +169,36 @@ public final class Redactor: @unchecked Sendable {
         forms.append(ascii)
         forms.append(ascii.replacingOccurrences(of: "/", with: "\\/"))
         return forms
+    }
+}
+
+/// A kind of secret recognised by its shape (a regular expression), for text nobody marked.
+// NSRegularExpression is immutable once made, and documented as safe to use from any thread.
+public struct SecretShape: @unchecked Sendable {
+    /// What it is, for a lint warning ("a Slack webhook URL").
+    public var name: String
+    private let expression: NSRegularExpression
+    /// What a match becomes: `[redacted]`, or a template keeping the parts that are not secret.
+    private let template: String
+
+    public init(name: String, pattern: String, template: String = Redactor.replacement) {
+        self.name = name
+        // The patterns are drbook's own constants: one that does not compile is a programming error.
+        expression = try! NSRegularExpression(pattern: pattern)
+        self.template = template
+    }
+
+    /// `scheme://user:password@host`: user-info is a credential whatever the URL is for.
+    public static let urlUserInfo = SecretShape(name: "a URL with user-info (a password in the URL)",
+                                                pattern: #"([A-Za-z][A-Za-z0-9+.-]*://)[^/\s@\[\]"']+@"#,
+                                                template: "$1\(Redactor.replacement)@")
+
+    public func matches(_ text: String) -> Bool {
+        expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+
+    func redact(_ text: String) -> String {
+        guard matches(text) else { return text }
+        return expression.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: template)
     }
 }

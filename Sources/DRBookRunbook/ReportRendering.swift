@@ -245,8 +245,22 @@ extension RunReport {
         return hours > 0 ? String(format: "%dh %02dm %02ds", hours, minutes, secs) : String(format: "%dm %02ds", minutes, secs)
     }
 
+    /// A metric as a person reads it: three significant digits at most (`2.98 s`, `412 s`,
+    /// `0.0312`), whole numbers as they are, always with its unit.
     static func number(_ value: Double, _ unit: String) -> String {
-        let text = value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        let text: String
+        if value == value.rounded(), abs(value) < 1e15 {
+            text = String(Int64(value))
+        } else {
+            let magnitude = abs(value)
+            let decimals = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : magnitude >= 1 ? 2 : max(2, 2 - Int(log10(magnitude).rounded(.down)))
+            var formatted = String(format: "%.\(min(decimals, 9))f", value)
+            if formatted.contains(".") {
+                while formatted.hasSuffix("0") { formatted.removeLast() }
+                if formatted.hasSuffix(".") { formatted.removeLast() }
+            }
+            text = formatted
+        }
         return unit.isEmpty ? text : "\(text) \(unit)"
     }
 

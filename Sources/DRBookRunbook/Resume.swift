@@ -85,6 +85,7 @@ struct ResumeAnalysis {
             restored[id] = .init(status: status, outputs: status == .passed ? history.outputs[id, default: [:]] : [:])
         }
         rerun = try Self.stepsToRunAgain(runbook, restored: restored, registry: registry)
+        rerun.formUnion(Self.undoneSteps(runbook, restored: restored))
         for id in rerun { restored[id] = nil }
         state = ResumeState(restored: restored, unfinished: history.unfinished, anyStepStarted: history.anyStepStarted)
     }
@@ -97,6 +98,39 @@ struct ResumeAnalysis {
             else { return nil }
             return "\(name)=\(value.description)"
         }
+    }
+
+    /// A `--param` given to resume with another value than the run started with. A resume keeps
+    /// the run's inputs: steps that finished used the old value, and a journal that mixes two
+    /// stories proves neither. Secret params are given again, so they are not compared.
+    func changedParam(_ runbook: Runbook, flags: [String]) -> String? {
+        for flag in flags {
+            guard let equals = flag.firstIndex(of: "=") else { continue }
+            let name = String(flag[..<equals])
+            guard let param = runbook.param(named: name), !param.secret, !start.secretParams.contains(name),
+                  case let .success(given) = param.convert(.string(String(flag[flag.index(after: equals)...])))
+            else { continue }
+            let started = start.params[name] ?? .null
+            if given != started {
+                let how = started == .null ? "without it" : "with another value"
+                return "--param \(name): run \(start.runID) started \(how), and a resume keeps the run's inputs (its finished steps used them). "
+                    + "Resume without --param \(name), or start a new run with the new value: drbook run \(runbook.metadata.name) --param \(name)=VALUE"
+            }
+        }
+        return nil
+    }
+
+    /// When steps remain to run, each cleanup step that already ran and undoes steps (Flux
+    /// resumed after Ctrl-C) runs again at the end, and the steps it undid run again first: the
+    /// rest of the run must not work on the state the cleanup put back.
+    private static func undoneSteps(_ runbook: Runbook, restored: [String: ResumeState.Restored]) -> Set<String> {
+        guard runbook.mainSteps.contains(where: { restored[$0.id.value] == nil }) else { return [] }
+        var again: Set<String> = []
+        for step in runbook.cleanup where !step.undoes.isEmpty && restored[step.id.value]?.status == .passed {
+            again.insert(step.id.value)
+            again.formUnion(step.undoes.map(\.value).filter { restored[$0]?.status == .passed })
+        }
+        return again
     }
 
     /// Passed steps whose secret outputs a step still to run needs, directly or through another such step.

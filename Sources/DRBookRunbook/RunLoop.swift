@@ -413,6 +413,10 @@ struct RunLoop: Sendable {
             state.firstFailure = state.firstFailure ?? "step '\(id)' failed: \(result.error ?? "")"
             if dryRun {
                 state.unknownOutputs.insert(id)
+            } else if step.onFailure == .abort, state.stop == nil, result.needsOperator {
+                // Not a failure of the platform: nobody was there to answer. Exit 3; resume asks again.
+                state.stop = (.needsConfirmation, "step '\(id)' needs an operator and there is no terminal to ask on; later steps were not run")
+                state.notRunReason = "not run: step '\(id)' needs an operator"
             } else if step.onFailure == .abort, state.stop == nil {
                 state.stop = (.failed, "step '\(id)' failed: \(result.error ?? ""); later steps were not run")
                 state.notRunReason = "not run: step '\(id)' failed"

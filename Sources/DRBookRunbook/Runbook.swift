@@ -154,6 +154,10 @@ public struct Step: Sendable {
     /// The operator confirms before it runs; required for actions that mutate.
     public var destructive: Bool
     public var location: SourceLocation
+    /// A cleanup step's: the steps whose effect it reverses (`flux.resume` undoes `flux.suspend`).
+    /// When a run that already cleaned up is resumed, those steps run again before the rest, and
+    /// this step runs again at the end: the resumed steps must not work on an undone state.
+    public var undoes: [Located<String>] = []
 
     public struct Input: Sendable, Equatable {
         public var name: Located<String>

@@ -14,10 +14,15 @@ public struct RunbookLinter: Sendable {
     /// default must name a value in each of them.
     public var platforms: [(name: String, value: Value)]
 
-    public init(catalog: ActionCatalog, docsRoot: String?, platforms: [(name: String, value: Value)] = []) {
+    /// Secrets known by their shape: a literal that has one is a warning (it sits in git in
+    /// clear). A URL with user-info is always one.
+    public var secretShapes: [SecretShape]
+
+    public init(catalog: ActionCatalog, docsRoot: String?, platforms: [(name: String, value: Value)] = [], secretShapes: [SecretShape] = []) {
         self.catalog = catalog
         self.docsRoot = docsRoot
         self.platforms = platforms
+        self.secretShapes = [SecretShape.urlUserInfo] + secretShapes
     }
 
     /// Every problem in the runbook file at `path`, sorted by position.
@@ -40,6 +45,7 @@ public struct RunbookLinter: Sendable {
     public func lint(_ runbook: Runbook) -> [Diagnostic] {
         var pass = LintPass(runbook: runbook, catalog: catalog, docs: docsRoot.map(DocLinkChecker.init))
         pass.run()
+        pass.diagnostics += secretShapedLiterals(in: runbook)
         for param in runbook.params {
             guard let path = param.platformDefault else { continue }
             for platform in platforms {
@@ -51,6 +57,36 @@ public struct RunbookLinter: Sendable {
             }
         }
         return pass.diagnostics.sortedByLocation()
+    }
+}
+
+extension RunbookLinter {
+    /// Literal strings with a secret's shape, in param defaults and step inputs.
+    func secretShapedLiterals(in runbook: Runbook) -> [Diagnostic] {
+        var found: [Diagnostic] = []
+        func check(_ text: String, at location: SourceLocation, _ what: String) {
+            guard let shape = secretShapes.first(where: { $0.matches(text) }) else { return }
+            found.append(.warning(at: location, "\(what) is a literal with the shape of \(shape.name): it sits in git in clear",
+                                  fix: "declare a param with secret: true and pass it with --param or the profile, or read it from the SOPS file"))
+        }
+        func strings(in value: TemplateValue) -> [(String, SourceLocation)] {
+            switch value {
+            case let .template(template):
+                return template.segments.compactMap { if case let .text(part) = $0 { return (part, template.location) } else { return nil } }
+            case let .literal(literal, location): return [(literal.description, location)]
+            case let .list(items, _): return items.flatMap(strings(in:))
+            case let .map(entries, _): return entries.flatMap { strings(in: $0.value) }
+            }
+        }
+        for param in runbook.params {
+            if let value = param.defaultValue, case let .string(text) = value.value { check(text, at: value.location, "the default of param '\(param.name)'") }
+        }
+        for step in runbook.allSteps {
+            for input in step.with {
+                for (text, location) in strings(in: input.value) { check(text, at: location, "input '\(input.name.value)' of step '\(step.id.value)'") }
+            }
+        }
+        return found
     }
 }
 
@@ -89,9 +125,13 @@ private struct LintPass {
         }
         // Cleanup runs after the steps, however far they got: it may use any step's outputs (null
         // for a step that did not run) and those of the cleanup steps before it.
+        let mainIDs = runbook.mainSteps.map(\.id.value)
         for step in runbook.cleanup {
             check(step, finished: finished, inCleanup: true)
             finished.insert(step.id.value)
+            for undone in step.undoes where !mainIDs.contains(undone.value) {
+                diagnostics.append(.error(at: undone.location, "step '\(step.id.value)' undoes '\(undone.value)', which is not a step of the runbook's steps\(NameSuggestion.hint(for: undone.value, among: mainIDs)); expected the id of the step whose effect it reverses"))
+            }
         }
     }
 

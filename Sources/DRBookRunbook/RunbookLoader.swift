@@ -17,8 +17,41 @@ public enum RunbookLoader {
         return try load(yaml: yaml, file: path)
     }
 
+    /// Why the runbook at `path` could not be read as text. A file that is there but is not
+    /// UTF-8 (a binary, an encrypted file, random bytes) is told so at its first bad byte,
+    /// rather than as a path to check.
     static func unreadable(_ path: String, _ error: any Error) -> Diagnostic {
-        .error(at: nil, "cannot read runbook \(path): \(error.localizedDescription)", fix: "check the path; runbooks live under runbooks/")
+        if let data = FileManager.default.contents(atPath: path), let bad = firstInvalidUTF8(data) {
+            let byte = String(data[data.startIndex + bad.offset], radix: 16, uppercase: true)
+            return .error(at: SourceLocation(file: path, line: bad.line, column: bad.column),
+                          "the file is not UTF-8 text, so it is not a YAML runbook: byte 0x\(byte.count == 1 ? "0" + byte : byte) at offset \(bad.offset) is not valid UTF-8",
+                          fix: "give a runbook file (YAML text starting with apiVersion: \(Runbook.apiVersion)); check that this is not a binary or encrypted file")
+        }
+        return .error(at: nil, "cannot read runbook \(path): \(error.localizedDescription)", fix: "check the path; runbooks live under runbooks/")
+    }
+
+    /// The first byte of `data` that is not part of valid UTF-8, with its line and column
+    /// (columns count scalars, as elsewhere).
+    static func firstInvalidUTF8(_ data: Data) -> (offset: Int, line: Int, column: Int)? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var bytes = data.makeIterator()
+        var offset = 0, line = 1, column = 1
+        while true {
+            switch parser.parseScalar(from: &bytes) {
+            case let .valid(encoded):
+                if encoded.count == 1, encoded.first == 0x0A {
+                    line += 1
+                    column = 1
+                } else {
+                    column += 1
+                }
+                offset += encoded.count
+            case .error:
+                return (offset, line, column)
+            case .emptyInput:
+                return nil
+            }
+        }
     }
 
     /// The runbook in `yaml`; `file` names it in diagnostics.
@@ -49,7 +82,7 @@ public enum RunbookLoader {
     static let runbookKeys = ["apiVersion", "kind", "metadata", "params", "steps", "cleanup"]
     static let metadataKeys = ["name", "title", "doc", "tags"]
     static let paramKeys = ["type", "default", "required", "description", "values", "secret"]
-    static let stepKeys = ["id", "title", "doc", "uses", "with", "when", "timeout", "retry", "onFailure", "destructive"]
+    static let stepKeys = ["id", "title", "doc", "uses", "with", "when", "timeout", "retry", "onFailure", "destructive", "undoes"]
     static let groupKeys = ["parallel", "title", "maxConcurrency"]
     static let retryKeys = ["attempts", "backoff"]
     static let paramTypes = ["string", "int", "bool", "duration", "enum"]
@@ -306,6 +339,14 @@ extension YAMLReader {
                     error(at: self.location(of: entry.value), "onFailure of \(what) is \(describe(entry.value)); expected abort or continue")
                 }
             case "destructive": step.destructive = bool(entry.value, "destructive of \(what)") ?? false
+            case "undoes":
+                guard cleanup else {
+                    error(at: entry.keyLocation, "undoes of \(what): only a cleanup step undoes other steps; move the step under cleanup: or drop undoes")
+                    break
+                }
+                for item in sequence(entry.value, "undoes of \(what)") ?? [] {
+                    if let name = string(item, "an item of undoes of \(what)") { step.undoes.append(Located(name, at: self.location(of: item))) }
+                }
             default: break
             }
         }

@@ -20,6 +20,8 @@ struct StepCompletion: Sendable {
     var error: String?
     /// Cancelled from outside (Ctrl-C): the run ends as interrupted.
     var interrupted: Bool
+    /// Failed because only a person could answer and nobody was asked: the run needs confirmation.
+    var needsOperator: Bool = false
 }
 
 /// Runs one prepared step: attempts with retry and backoff, each under the step's timeout;
@@ -69,7 +71,7 @@ struct StepRunner: Sendable {
                 if !timedOut { return interrupted(prepared, started: started, attempts: attempt) }
                 failure = self.timedOut(prepared)
             }
-            guard attempt < attempts else {
+            guard attempt < attempts, !failure.needsOperator else {
                 return end(prepared, .failed, started: started, attempts: attempt, failure: failure)
             }
             guard mayRetry else {
@@ -170,7 +172,8 @@ struct StepRunner: Sendable {
             stepID: prepared.id, status: status, durationSeconds: seconds(since: started), attempts: attempts,
             error: failure?.message, fix: failure?.fix, reason: nil, started: true)))
         let error = failure.map { recorder.redactor.redact($0.message) }
-        return StepCompletion(stepID: prepared.id, status: status, outputs: outputs, error: error, interrupted: false)
+        return StepCompletion(stepID: prepared.id, status: status, outputs: outputs, error: error, interrupted: false,
+                              needsOperator: failure?.needsOperator ?? false)
     }
 }
 
@@ -178,15 +181,17 @@ struct StepRunner: Sendable {
 struct Failure: Error, Sendable {
     var message: String
     var fix: String?
+    var needsOperator = false
 
-    init(message: String, fix: String?) {
+    init(message: String, fix: String?, needsOperator: Bool = false) {
         self.message = message
         self.fix = fix
+        self.needsOperator = needsOperator
     }
 
     init(_ error: any Error) {
         if let actionError = error as? ActionError {
-            self.init(message: actionError.description, fix: actionError.fix)
+            self.init(message: actionError.description, fix: actionError.fix, needsOperator: actionError.needsOperator)
         } else {
             self.init(message: String(describing: error), fix: nil)
         }

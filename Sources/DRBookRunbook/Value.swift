@@ -84,8 +84,11 @@ public enum ValueConversion {
             if text == "false" { return .success(.bool(false)) }
             return .failure(ConversionFailure(found: value, expected: "true or false"))
         case let (.string(text), .duration):
-            if let duration = RunbookDuration.parse(text) { return .success(.duration(duration)) }
-            return .failure(ConversionFailure(found: value, expected: "a duration such as 30s, 5m or 1h30m"))
+            switch RunbookDuration.read(text) {
+            case let .success(duration): return .success(.duration(duration))
+            case .failure(.tooLong): return .failure(ConversionFailure(found: value, expected: RunbookDuration.Failure.tooLong.expected))
+            case .failure(.malformed): return .failure(ConversionFailure(found: value, expected: "a duration such as 30s, 5m or 1h30m"))
+            }
         case let (.string(text), .time):
             if let date = Value.parseTime(text) { return .success(.time(date)) }
             return .failure(ConversionFailure(found: value, expected: "an RFC 3339 time such as 2026-01-31T02:17:00Z"))

@@ -1,3 +1,4 @@
+import DRBookYAML
 import Yams
 
 /// Reads Yams nodes into plain values, collecting a diagnostic with a position for everything unexpected.
@@ -92,11 +93,13 @@ struct YAMLReader {
     }
 
     mutating func duration(_ node: Node, _ what: String) -> Duration? {
-        guard let text = node.scalar?.string, let duration = RunbookDuration.parse(text) else {
-            error(at: location(of: node), "\(what) is \(describe(node)); expected a duration such as 30s, 5m, 1h30m or 336h")
+        switch node.scalar.map({ RunbookDuration.read($0.string) }) ?? .failure(.malformed) {
+        case let .success(duration):
+            return duration
+        case let .failure(failure):
+            error(at: location(of: node), "\(what) is \(describe(node)); expected \(failure.expected)")
             return nil
         }
-        return duration
     }
 
     mutating func stringList(_ node: Node, _ what: String) -> [String]? {
@@ -168,6 +171,11 @@ extension YAMLReader {
     /// Parses YAML text into its root node, or a diagnostic at the place the syntax broke.
     static func compose(_ text: String, file: String) throws(RunbookError) -> Node? {
         do {
+            try YAMLExpansionLimit.check(text)
+        } catch {
+            throw RunbookError([.error(at: SourceLocation(file: file, line: error.line, column: error.column), error.message, fix: error.fix)])
+        }
+        do {
             return try Yams.compose(yaml: text)
         } catch let error as YamlError {
             throw RunbookError([diagnostic(for: error, file: file)])
@@ -182,6 +190,12 @@ extension YAMLReader {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
             let during = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
             return .error(at: at(mark), "invalid YAML: \(problem)\(during)")
+        case let .reader(problem, offset, value, yaml):
+            // A byte YAML does not allow (a control character, say): offset counts characters.
+            let start = SourceLocation(file: file, line: 1, column: 1)
+            let location = offset.map { start.advanced(over: yaml.prefix($0)) } ?? start
+            return .error(at: location, "not YAML text: \(problem) (character code \(value))",
+                          fix: "give a runbook file (YAML text); check that this is not a binary file")
         case let .duplicatedKeysInMapping(duplicates, context):
             let names = Set(duplicates).sorted().map { "'\($0)'" }.joined(separator: ", ")
             return .error(at: at(context.mark), "invalid YAML: key \(names) appears more than once in one mapping; expected each key once")

@@ -1,3 +1,4 @@
+import DRBookYAML
 import Foundation
 import Yams
 
@@ -34,6 +35,14 @@ public struct SopsFile: Sendable {
         let format: Format = path.lowercased().hasSuffix(".json") || trimmed.first == "{" ? .json : .yaml
         // JSON is read by the YAML parser: a JSON document is YAML flow style, and one parser
         // gives both formats the same positions.
+        do {
+            try YAMLExpansionLimit.check(text)
+        } catch {
+            // Refused before it is read, as a file drbook cannot read: bad input, not a finding.
+            throw SopsFileError(.unreadable, "not usable as \(format.rawValue.uppercased()): \(error.message)",
+                                at: SourcePosition(file: path, line: error.line, column: error.column),
+                                fix: "\(error.fix); if sops wrote the file, restore it with git checkout -- \(path)")
+        }
         var nodes: [Node] = []
         do {
             // The sequence parses lazily and keeps a parse error instead of throwing it.

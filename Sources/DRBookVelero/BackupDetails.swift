@@ -23,7 +23,8 @@ public struct BackupDetails: Sendable, Codable, Equatable {
         public var startedAt: Date?
         public var completedAt: Date?
         public var expiration: Date?
-        public var ttl: String?
+        /// Seconds (Velero's spec.ttl, a Go duration).
+        public var ttl: TimeInterval?
         public var includedNamespaces: [String]
         public var excludedNamespaces: [String]
         public var includedResources: [String]
@@ -46,7 +47,7 @@ public struct BackupDetails: Sendable, Codable, Equatable {
             startedAt = backup.startedAt
             completedAt = backup.status.completionTimestamp
             expiration = backup.status.expiration
-            ttl = backup.spec.ttl
+            ttl = backup.spec.ttl.flatMap(GoDuration.parse)
             includedNamespaces = backup.spec.includedNamespaces ?? []
             excludedNamespaces = backup.spec.excludedNamespaces ?? []
             includedResources = backup.spec.includedResources ?? []

@@ -4,6 +4,10 @@ import Foundation
 // at fault and ends with what to do (a command, a setting, or reference/velero.md).
 
 extension Finding {
+    static func misplacedPrefix(_ suggestion: PrefixSuggestion, display: String) -> Finding {
+        Finding(.failure, .misplacedPrefix, object: display, message: suggestion.message, fix: suggestion.fix + ".")
+    }
+
     static func strayTopLevelFolder(_ folder: String, store: String, display: String) -> Finding {
         Finding(.failure, .strayTopLevelFolder, object: display,
                 message: "the folder '\(folder)/' is not one Velero allows under the prefix (backups, restores, restic, metadata, plugins, kopia); Velero marks the BackupStorageLocation Unavailable and neither backs up nor restores.",

@@ -43,6 +43,22 @@ public enum StoreLocation: Sendable, Equatable, Hashable, CustomStringConvertibl
         }
     }
 
+    /// The store at the folder `name` directly below this one.
+    public func child(_ name: String) -> StoreLocation {
+        switch self {
+        case .s3(let bucket, let prefix): return .s3(bucket: bucket, prefix: prefix.isEmpty ? name : "\(prefix)/\(name)")
+        case .directory(let path): return .directory(path: path == "/" ? "/\(name)" : "\(path)/\(name)")
+        }
+    }
+
+    /// The prefix's last folder name (`prod` of `velero/prod`); nil at the bucket's or disk's root.
+    public var lastComponent: String? {
+        switch self {
+        case .s3(_, let prefix): return prefix.isEmpty ? nil : prefix.split(separator: "/").last.map(String.init)
+        case .directory(let path): return path == "/" ? nil : (path as NSString).lastPathComponent
+        }
+    }
+
     /// How an object of the store is shown to a person: the full `s3://` or file path.
     public func display(_ key: String) -> String {
         switch self {

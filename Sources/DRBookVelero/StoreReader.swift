@@ -8,6 +8,30 @@ public struct StoreLayout: Sendable, Equatable, Codable {
     public var strayFolders: [String]
 }
 
+/// The prefix a person gave is not a Velero store but is next to one: one level above a
+/// store (`velero` instead of `velero/prod`) or inside one (`velero/prod/backups`). Their
+/// stray folders are then not data to move: the prefix is mistyped.
+public struct PrefixSuggestion: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        /// Folders below the prefix are Velero stores.
+        case storesBelow
+        /// The prefix is a folder of the store given in `stores`.
+        case insideStore
+    }
+    public var kind: Kind
+    /// The stores the person probably meant, as `--store` takes them.
+    public var stores: [String]
+
+    public var message: String {
+        let named = stores.joined(separator: " or ")
+        switch kind {
+        case .storesBelow: return "this prefix is not a Velero store (it has no backups/), but the folder\(stores.count == 1 ? " below it is one" : "s below it are stores"): did you mean \(named)?"
+        case .insideStore: return "this prefix is a folder inside the Velero store \(named), not a store itself: did you mean \(named)?"
+        }
+    }
+    public var fix: String { "give the store's own prefix: --store \(stores[0]) (the BackupStorageLocation's objectStorage.prefix); the data is where Velero keeps it" }
+}
+
 /// A backup folder whose `velero-backup.json` was read.
 public struct StoredBackup: Sendable, Equatable {
     public var backup: Backup
@@ -52,6 +76,27 @@ public struct StoreReader: Sendable {
     public func layout() async throws -> StoreLayout {
         let folders = try await store.commonPrefixes(under: "").map { String($0.dropLast()) }
         return StoreLayout(folders: folders, strayFolders: folders.filter { !VeleroKeys.allowedTopLevelFolders.contains($0) })
+    }
+
+    /// Where the store probably is when this prefix holds no `backups/` (see `PrefixSuggestion`);
+    /// nil when it is a store, or nothing near it is one. Looks one level down and up to three up.
+    public func prefixSuggestion(_ layout: StoreLayout) async throws -> PrefixSuggestion? {
+        guard !layout.folders.contains(String(VeleroKeys.backupsPrefix.dropLast())) else { return nil }
+        var below: [String] = []
+        for folder in layout.folders.prefix(20) where try await store.commonPrefixes(under: folder + "/").contains(folder + "/" + VeleroKeys.backupsPrefix) {
+            below.append(store.location.child(folder).description)
+        }
+        if !below.isEmpty { return PrefixSuggestion(kind: .storesBelow, stores: below) }
+        var inner: any BackupStore = store
+        for _ in 0..<3 {
+            guard let name = inner.location.lastComponent, let ancestor = inner.parent else { break }
+            if VeleroKeys.allowedTopLevelFolders.contains(name),
+               try await ancestor.commonPrefixes(under: "").contains(VeleroKeys.backupsPrefix) {
+                return PrefixSuggestion(kind: .insideStore, stores: [ancestor.location.description])
+            }
+            inner = ancestor
+        }
+        return nil
     }
 
     /// Folder names under `backups/` (one folder, one backup candidate).

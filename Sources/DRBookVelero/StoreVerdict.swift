@@ -11,7 +11,7 @@ public struct Finding: Sendable, Equatable, Codable, CustomStringConvertible {
 
     /// Stable identifiers, for tests, JSON output and runbook conditions.
     public enum Code: String, Sendable, Codable {
-        case strayTopLevelFolder, storeAtParentPrefix, backupFolderWithoutMetadata, backupMetadataUnreadable
+        case misplacedPrefix, strayTopLevelFolder, storeAtParentPrefix, backupFolderWithoutMetadata, backupMetadataUnreadable
         case noBackups, namespaceNotIncluded, noRestorableBackup, backupExcludesNamespace, backupNotRestorable
         case newerBackupNotTerminal, newerBackupFailed, newerBackupPartiallyFailed, ageUnknown
         case partiallyFailed, partiallyFailedInNamespace, expired, stale, formatVersion

@@ -42,6 +42,13 @@ public struct StoreVerifier: Sendable {
         async let parentRead = Self.folders(of: parent)
         async let listingRead = reader.listBackups()
         let layout = try await layoutRead
+        if let suggestion = try await reader.prefixSuggestion(layout) {
+            // Its "stray folders" are a store's own: advice to move them would move production data.
+            verdict.findings.append(.misplacedPrefix(suggestion, display: store.location.description))
+            _ = await parentRead
+            _ = try? await listingRead
+            return verdict
+        }
         for folder in layout.strayFolders {
             verdict.findings.append(.strayTopLevelFolder(folder, store: store.location.description, display: store.display(folder + "/")))
         }

@@ -27,7 +27,7 @@ struct BackupStoreArguments: ParsableArguments {
 
     @OptionGroup var access: StoreOptions
 
-    @Option(name: [.short, .long], help: "Output format: text or json.")
+    @Option(name: [.short, .long], help: "Output format: text, json or yaml.")
     var output: OutputFormat = .text
 
     /// The store and how to reach it: flags first, then the profile's environment.
@@ -36,7 +36,7 @@ struct BackupStoreArguments: ParsableArguments {
         if let env {
             let params: [String: Located<Value>]
             do {
-                params = try ParamResolver.environmentParams(env, in: WorkspaceOptions.loadProfile())
+                params = try ParamResolver.environmentParams(env, in: loadProfile())
             } catch let error as RunbookError {
                 throw BadInput(error.diagnostics.errors.map { diagnostic in
                     (diagnostic.location.map { "\($0): " } ?? "") + diagnostic.message + (diagnostic.fix.map { ". Fix: \($0)." } ?? ".")
@@ -86,20 +86,34 @@ struct BackupsList: AsyncParsableCommand {
         let opened = try await arguments.openStore()
         let (location, store) = (opened.location, opened.store)
         let reader = StoreReader(store: store)
-        let listing = try await reader.listBackups()
-        let layout = try await reader.layout()
+        let listing: BackupListing, layout: StoreLayout, suggestion: PrefixSuggestion?
+        do {
+            layout = try await reader.layout()
+            suggestion = try await reader.prefixSuggestion(layout)
+            listing = try await reader.listBackups()
+        } catch {
+            // As verify: no listing is not an empty listing. Scripts tell the two apart by the exit status.
+            throw BadInput("no listing: the store could not be read: \(error)")
+        }
+        if let suggestion {
+            throw BadInput("\(location): \(suggestion.message)\nFix: \(suggestion.fix).")
+        }
         let now = Date()
         let rows = listing.backups.map { BackupRow($0.backup, now: now) }
         switch arguments.output {
-        case .json:
-            try printJSON(BackupListOutput(store: location.description, backups: rows, strayFolders: layout.strayFolders,
-                                           foldersWithoutMetadata: listing.foldersWithoutMetadata))
+        case .json, .yaml:
+            try printDocument(arguments.output, BackupListOutput(store: location.description, backups: rows, strayFolders: layout.strayFolders,
+                                           foldersWithoutMetadata: listing.foldersWithoutMetadata,
+                                           unreadable: listing.unreadable.mapValues { "its velero-backup.json \($0.what)" }))
         case .text:
             print(TextTable(["NAME", "PHASE", "SCHEDULE", "STARTED", "AGE", "ERRORS", "WARNINGS", "EXPIRES"],
-                            rows.map { [$0.name, $0.phase, $0.schedule ?? "-", $0.started ?? "-", $0.age ?? "-",
+                            rows.map { [$0.name, $0.phase, $0.schedule ?? "-", $0.started ?? "-", $0.ageText,
                                         String($0.errors), String($0.warnings), $0.expires ?? "-"] }).render())
             for folder in listing.foldersWithoutMetadata {
                 print("note: backups/\(folder)/ has no velero-backup.json; Velero does not count it as a backup.")
+            }
+            for (folder, error) in listing.unreadable.sorted(by: { $0.key < $1.key }) {
+                print("warning: backup '\(folder)' is left out: its velero-backup.json \(error.what). Fix: \(error.fix).")
             }
             for folder in layout.strayFolders {
                 print("warning: top-level folder '\(folder)/' under the prefix makes Velero's BackupStorageLocation Unavailable; move it out of the prefix.")
@@ -138,9 +152,7 @@ struct BackupsShow: AsyncParsableCommand {
     var expectedPVCs: [String] = []
 
     func validate() throws {
-        guard let seconds = GoDuration.parse(rpo), seconds > 0 else {
-            throw ValidationError("--rpo '\(rpo)' is not a duration; write it like 24h, 90m or 1h30m.")
-        }
+        _ = try DurationFlag.seconds(rpo, flag: "--rpo")
         if namespace == nil && !expectedPVCs.isEmpty {
             throw ValidationError("--expect-pvc needs --namespace: the PVCs are looked for in that namespace.")
         }
@@ -158,10 +170,10 @@ struct BackupsShow: AsyncParsableCommand {
         }
         if let namespace {
             details.verdict = await StoreVerifier(reader: reader).verify(backup: backup, namespace: namespace,
-                                                                        rpo: GoDuration.parse(rpo) ?? 0, expectedPVCs: expectedPVCs)
+                                                                        rpo: (try? DurationFlag.seconds(rpo, flag: "--rpo")) ?? 0, expectedPVCs: expectedPVCs)
         }
         switch arguments.output {
-        case .json: try printJSON(details)
+        case .json, .yaml: try printDocument(arguments.output, details)
         case .text: print(BackupDescription(details: details, storeArgument: storeText).render())
         }
         if let verdict = details.verdict, !verdict.isGreen { throw ExitCode.failure }
@@ -201,9 +213,7 @@ struct BackupsVerify: AsyncParsableCommand {
     var allowRemoved: [String] = []
 
     func validate() throws {
-        guard let seconds = GoDuration.parse(rpo), seconds > 0 else {
-            throw ValidationError("--rpo '\(rpo)' is not a duration; write it like 24h, 90m or 1h30m.")
-        }
+        _ = try DurationFlag.seconds(rpo, flag: "--rpo")
     }
 
     func run() async throws {
@@ -213,22 +223,16 @@ struct BackupsVerify: AsyncParsableCommand {
         do {
             let platform = try? PlatformChoice.resolve()
             verdict = try await StoreVerifier(store: store, prefixVariable: platform?.store.prefixVariable)
-                .verify(namespace: namespace, rpo: GoDuration.parse(rpo) ?? 0, expectedPVCs: expectedPVCs, allowRemoved: allowRemoved)
+                .verify(namespace: namespace, rpo: (try? DurationFlag.seconds(rpo, flag: "--rpo")) ?? 0, expectedPVCs: expectedPVCs, allowRemoved: allowRemoved)
         } catch {
             // Not a red verdict: no verdict at all. Scripts tell the two apart by the exit status.
             throw BadInput("no verdict: the store could not be read: \(error)")
         }
         switch arguments.output {
-        case .json: try printJSON(verdict)
+        case .json, .yaml: try printDocument(arguments.output, verdict)
         case .text: print(StoreVerdictDescription(verdict: verdict, storeArgument: storeText).render())
         }
         if !verdict.isGreen { throw ExitCode.failure }
     }
 }
 
-func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.dateEncodingStrategy = .iso8601
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
-}

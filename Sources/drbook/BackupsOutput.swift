@@ -7,7 +7,8 @@ struct BackupRow: Encodable {
     var phase: String
     var schedule: String?
     var started: String?
-    var age: String?
+    /// Seconds since it started, for scripts; text shows it as a duration.
+    var ageSeconds: Double?
     var errors: Int
     var warnings: Int
     var expires: String?
@@ -17,11 +18,13 @@ struct BackupRow: Encodable {
         phase = backup.phase.description
         schedule = backup.schedule
         started = backup.startedAt.map(Self.timestamp)
-        age = backup.startedAt.map { GoDuration.format(now.timeIntervalSince($0)) }
+        ageSeconds = backup.startedAt.map { now.timeIntervalSince($0).rounded() }
         errors = backup.status.errors ?? 0
         warnings = backup.status.warnings ?? 0
         expires = backup.status.expiration.map(Self.timestamp)
     }
+
+    var ageText: String { ageSeconds.map { GoDuration.format($0) } ?? "-" }
 
     static func timestamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
@@ -35,4 +38,6 @@ struct BackupListOutput: Encodable {
     var backups: [BackupRow]
     var strayFolders: [String]
     var foldersWithoutMetadata: [String]
+    /// Backup folders left out of the list, and why.
+    var unreadable: [String: String]
 }

@@ -30,7 +30,7 @@ struct BackupDescription {
         field("Completed", metadata.completedAt.map(BackupRow.timestamp) ?? "-")
         if let expiration = metadata.expiration {
             let when = expiration > now ? "in \(Age.text(expiration.timeIntervalSince(now)))" : "expired \(Age.text(now.timeIntervalSince(expiration))) ago"
-            field("Expires", "\(BackupRow.timestamp(expiration)) (\(when)\(metadata.ttl.map { ", TTL \($0)" } ?? ""))")
+            field("Expires", "\(BackupRow.timestamp(expiration)) (\(when)\(metadata.ttl.map { ", TTL \(GoDuration.format($0))" } ?? ""))")
         }
         field("Format version", metadata.formatVersion ?? "-")
         if let done = metadata.itemsBackedUp {

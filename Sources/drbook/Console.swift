@@ -8,6 +8,7 @@ final class ConsoleObserver: ExecutionObserver, @unchecked Sendable {
     enum Mode { case text, json }
 
     private let mode: Mode
+    private let dryRun: Bool
     private let lock = NSLock()
     private var renderer: ConsoleRenderer
     /// Set on a terminal: redraws the status line.
@@ -21,8 +22,9 @@ final class ConsoleObserver: ExecutionObserver, @unchecked Sendable {
     }()
 
     /// `live`: stdout is a terminal that can redraw a line (see `liveStatus`).
-    init(mode: Mode, color: Bool, live: Bool) {
+    init(mode: Mode, color: Bool, live: Bool, dryRun: Bool = false) {
         self.mode = mode
+        self.dryRun = dryRun
         renderer = ConsoleRenderer(color: color)
         guard live, mode == .text else { return }
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "drbook.console"))
@@ -35,6 +37,8 @@ final class ConsoleObserver: ExecutionObserver, @unchecked Sendable {
     func record(_ event: JournalEvent) {
         lock.lock()
         defer { lock.unlock() }
+        // A dry run's document is its plan; its events are not a journal.
+        if mode == .json, dryRun { return }
         if mode == .json {
             if let data = try? encoder.encode(event) { write(String(decoding: data, as: UTF8.self) + "\n") }
             return
@@ -56,6 +60,10 @@ final class ConsoleObserver: ExecutionObserver, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         clearStatus()
+        if mode == .json {
+            try? printDocument(.json, plan)
+            return
+        }
         write(plan.lines.map { $0 + "\n" }.joined())
     }
 

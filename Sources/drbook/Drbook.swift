@@ -1,6 +1,7 @@
 import ArgumentParser
 import DRBookHTTP
 import DRBookObjectStore
+import DRBookRunbook
 import Foundation
 
 @main
@@ -13,8 +14,9 @@ struct Drbook: AsyncParsableCommand {
         executes and a person can follow: every step logged, every destructive step \
         confirmed. It also verifies the Velero backup store straight from the bucket, \
         checks and sets the alerting secrets in the SOPS files, and runs a simulated \
-        platform (`drbook sandbox start`) to try it all on. The heartbeat checks and \
-        the demo arrive in later releases and are listed once they work.
+        platform (`drbook sandbox start`) to try it all on. Its actions check the \
+        alert path and the heartbeat and restore the monitoring volumes (drbook actions); \
+        the demo arrives in a later release and is listed once it works.
         """,
         version: DRBookVersion.current,
         subcommands: [ListCommand.self, ShowCommand.self, RunCommand.self, ResumeCommand.self, RunsCommand.self, ReportCommand.self, LintCommand.self, ActionsCommand.self,
@@ -43,7 +45,11 @@ struct Drbook: AsyncParsableCommand {
     }
 
     private static func fail(_ message: String, code: Int32) -> Never {
-        let text = message.hasPrefix("Error:") ? message : "Error: \(message)"
+        // A diagnostic without a position reads "error: …"; one "Error:" is enough.
+        var body = message
+        for prefix in ["Error: ", "error: "] where body.hasPrefix(prefix) { body.removeFirst(prefix.count) }
+        // Errors reach people and CI logs: a secret by its shape is hidden here too.
+        let text = Redactor(shapes: knownSecretShapes).redact("Error: \(body)")
         FileHandle.standardError.write(Data((text + "\n").utf8))
         Foundation.exit(code)
     }

@@ -12,35 +12,37 @@ struct ExecutionOptions: ParsableArguments {
     @Flag(help: "Count every `manual` step as done without asking (do the work beforehand); journaled as a decision. Without it and without a terminal, a manual step fails with \"needs an operator\".")
     var assumeManualDone = false
 
-    @Option(name: [.short, .long], help: "Console output: text, or json (one journal event per line).")
+    @Option(name: [.short, .long], help: "Console output: text, or json (one journal event per line; with --dry-run, the plan as one document).")
     var output: OutputFormat = .text
+
+    func validate() throws {
+        if output == .yaml {
+            throw ValidationError("-o yaml: a run's events stream as JSON lines; use -o json, or drbook report RUN-ID -o yaml for the finished run.")
+        }
+    }
 
     @Flag(help: "No colour (also when NO_COLOR is set or output is not a terminal).")
     var noColor = false
 
     /// Where the journal is and the command to type next: `drbook resume ID` when the run can
     /// go on, else `drbook report ID`. To stderr with `-o json`, so stdout stays JSON.
-    func tellNext(_ outcome: RunOutcome, journal: String, _ workspace: WorkspaceOptions) {
+    func tellNext(_ outcome: RunOutcome, journal: String, _ runs: RunsOptions) {
         let resumable: Set<RunVerdict> = [.interrupted, .needsConfirmation, .stopped]
-        let runsDir = workspace.runsDir == RunStore.defaultRoot ? "" : " --runs-dir \(workspace.runsDir)"
-        let next = (resumable.contains(outcome.verdict) ? "drbook resume \(outcome.runID)" : "drbook report \(outcome.runID)") + runsDir
-        let lines = "Journal: \(journal)\nNext: \(next)\n"
-        if output == .json {
-            FileHandle.standardError.write(Data(lines.utf8))
-        } else {
-            print(lines, terminator: "")
-        }
+        let next = (resumable.contains(outcome.verdict) ? "drbook resume \(outcome.runID)" : "drbook report \(outcome.runID)") + runs.flagForNextCommand
+        printHuman("Journal: \(journal)\nNext: \(next)", output)
     }
 
-    func executor(_ workspace: WorkspaceOptions, dryRun: Bool = false, unfinishedSteps: UnfinishedStepPolicy = .ask) throws -> Executor {
-        let observer = ConsoleObserver(mode: output == .json ? .json : .text, color: useColor(noColor), live: liveStatus())
+    func executor(_ cluster: ClusterOptions, _ runs: RunsOptions, dryRun: Bool = false, unfinishedSteps: UnfinishedStepPolicy = .ask) throws -> Executor {
+        let observer = ConsoleObserver(mode: output == .json ? .json : .text, color: useColor(noColor), live: liveStatus() && output == .text, dryRun: dryRun)
         let environment = ProcessInfo.processInfo.environment
-        return Executor(ExecutorConfiguration(registry: workspace.registry, store: workspace.store, prompt: TerminalPrompt(),
+        var configuration = ExecutorConfiguration(registry: cluster.registry, store: runs.store, prompt: TerminalPrompt(),
                                               observer: observer, assumeYes: yes, assumeManualDone: assumeManualDone,
                                               unfinishedSteps: unfinishedSteps, dryRun: dryRun, environment: environment,
                                               secretEnvironmentNames: Set(environment.keys.filter(isSecretName)),
                                               user: environment["USER"] ?? environment["LOGNAME"] ?? userName(),
-                                              runLock: FileRunLock(), platform: try workspace.platformValue()))
+                                              runLock: FileRunLock(), platform: try platformValue())
+        configuration.secretShapes = knownSecretShapes
+        return Executor(configuration)
     }
 }
 
@@ -55,24 +57,29 @@ struct RunCommand: AsyncParsableCommand {
         """
     )
 
-    @OptionGroup var workspace: WorkspaceOptions
+    @OptionGroup var runbooks: RunbookOptions
+    @OptionGroup var runs: RunsOptions
+    @OptionGroup var cluster: ClusterOptions
     @OptionGroup var execution: ExecutionOptions
 
-    @Argument(help: ArgumentHelp("The runbook (name under runbooks/ or a path).", valueName: "runbook"))
+    @Argument(help: ArgumentHelp("The runbook (its name, as drbook list shows it, or a path).", valueName: "runbook"), completion: .custom(completeRunbookNames))
     var name: String
 
     @Option(help: ArgumentHelp("Environment from drbook.yaml whose params apply.", valueName: "name"))
     var env: String?
 
-    @Option(name: .customLong("param"), help: ArgumentHelp("A param value, k=v; repeatable; beats the profile and defaults.", valueName: "k=v"))
+    @Option(name: .customLong("param"), help: ArgumentHelp("A param value, k=v; repeatable; beats the profile and defaults.", valueName: "k=v"),
+            completion: .custom(completeParamNames))
     var params: [String] = []
 
     @Flag(help: "Show the plan and run only read-only steps; change nothing.")
     var dryRun = false
 
     func run() async throws {
-        let path = try workspace.runbookPath(name)
-        let diagnostics = workspace.linter.lint(path: path)
+        try cluster.checkFlags()
+        // Journaled absolute, so `drbook resume` finds it from any working directory.
+        let path = URL(fileURLWithPath: try runbooks.runbookPath(name)).standardizedFileURL.path
+        let diagnostics = runbooks.linter(requireDocs: false).lint(path: path)
         let errors = diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty else {
             throw BadInput(errors.map(\.description).joined(separator: "\n") + "\nThe runbook has errors; fix them (drbook lint \(name)) before running it.")
@@ -81,13 +88,13 @@ struct RunCommand: AsyncParsableCommand {
         do { source = try String(contentsOfFile: path, encoding: .utf8) } catch { throw BadInput("cannot read \(path): \(error.localizedDescription)") }
         let runbook: Runbook
         do { runbook = try RunbookLoader.load(path: path) } catch { throw BadInput(String(describing: error)) }
-        let request = RunRequest(runbook: runbook, source: source, paramFlags: params, profile: try workspace.profile(), environment: env,
-                                 kubeContext: workspace.kubeContextName)
-        let executor = try execution.executor(workspace, dryRun: dryRun)
+        let request = RunRequest(runbook: runbook, source: source, paramFlags: params, profile: try loadProfile(), environment: env,
+                                 kubeContext: cluster.kubeContextName)
+        let executor = try execution.executor(cluster, runs, dryRun: dryRun)
         let outcome = try await cancellingOnInterrupt { () async throws -> RunOutcome in
             do { return try await executor.run(request) } catch { throw RunFailure(error) }
         }
-        if let journal = outcome.journal, !dryRun { execution.tellNext(outcome, journal: journal, workspace) }
+        if let journal = outcome.journal, !dryRun { execution.tellNext(outcome, journal: journal, runs) }
         if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 }
@@ -107,13 +114,14 @@ struct ResumeCommand: AsyncParsableCommand {
         """
     )
 
-    @OptionGroup var workspace: WorkspaceOptions
+    @OptionGroup var runs: RunsOptions
+    @OptionGroup var cluster: ClusterOptions
     @OptionGroup var execution: ExecutionOptions
 
-    @Argument(help: ArgumentHelp("The run id (see drbook runs).", valueName: "run-id"))
+    @Argument(help: ArgumentHelp("The run id (see drbook runs).", valueName: "run-id"), completion: .custom(completeRunIDs))
     var runID: String
 
-    @Option(name: .customLong("param"), help: ArgumentHelp("Secret params must be given again (they were never journaled).", valueName: "k=v"))
+    @Option(name: .customLong("param"), help: ArgumentHelp("Secret params must be given again (they were never journaled); other params keep the run's values, and another value is refused.", valueName: "k=v"))
     var params: [String] = []
 
     @Flag(help: "Unfinished mutating steps completed before the run stopped: do not run them again (they count as skipped). Answers for every unfinished step; on a terminal, without it, each is asked about.")
@@ -129,14 +137,15 @@ struct ResumeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let id = RunID(runID) else { throw BadInput("'\(runID)' is not a run id; see drbook runs.") }
-        let executor = try execution.executor(workspace, unfinishedSteps: skipUnfinished ? .skip : rerunUnfinished ? .rerun : .ask)
+        let id = try runs.existingRun(runID)
+        try cluster.checkFlags()
+        let executor = try execution.executor(cluster, runs, unfinishedSteps: skipUnfinished ? .skip : rerunUnfinished ? .rerun : .ask)
         let params = self.params
-        let profile = try workspace.profile()
+        let profile = try loadProfile()
         let outcome = try await cancellingOnInterrupt { () async throws -> RunOutcome in
             do { return try await executor.resume(runID: id, paramFlags: params, profile: profile) } catch { throw RunFailure(error) }
         }
-        if let journal = outcome.journal { execution.tellNext(outcome, journal: journal, workspace) }
+        if let journal = outcome.journal { execution.tellNext(outcome, journal: journal, runs) }
         if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 }
@@ -144,41 +153,58 @@ struct ResumeCommand: AsyncParsableCommand {
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "runs", abstract: "Past runs with their verdicts, newest first.")
 
-    @OptionGroup var workspace: WorkspaceOptions
+    @OptionGroup var runs: RunsOptions
+
+    @Option(name: [.short, .long], help: "Output format: text, json or yaml.")
+    var output: OutputFormat = .text
+
+    /// One run as `runs` lists it; in documents the duration is seconds.
+    struct Row: Encodable {
+        var id: String
+        var runbook: String?
+        var started: Date?
+        var durationSeconds: Double?
+        /// The verdict of its last run-end, or nil while it runs or after it died.
+        var verdict: String?
+        /// What the run is now: its verdict, running (by whom), crashed, or an unreadable journal.
+        var state: String
+    }
 
     func run() throws {
-        let store = workspace.store
-        var rows: [[String]] = []
+        let store = runs.store
+        var rows: [Row] = []
         for id in store.runs().reversed() {
             guard let contents = try? JournalReader.read(store.journal(of: id)) else {
-                rows.append([id.rawValue, "?", "?", "-", "unreadable journal"])
+                rows.append(Row(id: id.rawValue, state: "unreadable journal"))
                 continue
             }
-            var runbook = "?", started = "-", verdict = "", duration = "-"
+            var row = Row(id: id.rawValue, state: "")
             for event in contents.events {
                 switch event.kind {
                 case let .runStart(start):
-                    runbook = start.runbook
-                    started = BackupRow.timestamp(event.time)
+                    row.runbook = start.runbook
+                    row.started = event.time
                 case let .runEnd(end):
-                    verdict = end.verdict.rawValue
-                    duration = String(format: "%.1f s", end.durationSeconds)
+                    row.verdict = end.verdict.rawValue
+                    row.durationSeconds = (end.durationSeconds * 10).rounded() / 10
                 case .runResume:
                     // A resume after the last run-end: that verdict no longer stands.
-                    duration = "-"
+                    row.verdict = nil
+                    row.durationSeconds = nil
                 default: break
                 }
             }
-            if duration == "-" {
-                // No run-end (yet): a live process holds the run's lock; otherwise the run died.
-                verdict = FileRunLock.currentHolder(of: store.directory(of: id)).map { "running: drbook \($0.command), pid \($0.pid) on \($0.host)" }
-                    ?? "crashed or killed (resumable)"
-            }
-            rows.append([id.rawValue, runbook, started, duration, verdict])
+            // No run-end (yet): a live process holds the run's lock; otherwise the run died.
+            row.state = row.verdict ?? FileRunLock.currentHolder(of: store.directory(of: id)).map { "running: drbook \($0.command), pid \($0.pid) on \($0.host)" }
+                ?? "crashed or killed (resumable)"
+            rows.append(row)
         }
-        if rows.isEmpty { print("No runs in \(workspace.runsDir)/.") } else {
-            print(TextTable(["RUN", "RUNBOOK", "STARTED", "DURATION", "VERDICT"], rows).render())
-        }
+        if output.isDocument { return try printDocument(output, rows) }
+        if rows.isEmpty { return print("No runs in \(runs.runsDir)/.") }
+        print(TextTable(["RUN", "RUNBOOK", "STARTED", "DURATION", "VERDICT"], rows.map { row in
+            [row.id, row.runbook ?? "?", row.started.map(BackupRow.timestamp) ?? "-",
+             row.durationSeconds.map { String(format: "%.1f s", $0) } ?? "-", row.state]
+        }).render())
     }
 }
 
@@ -218,26 +244,24 @@ struct ReportCommand: ParsableCommand {
         abstract: "A run's report, rendered from its journal: verdict, steps with doc links, failures with their fix, metrics against targets."
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case md, json, junit }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case md, json, yaml, junit }
 
-    @OptionGroup var workspace: WorkspaceOptions
+    @OptionGroup var runs: RunsOptions
 
-    @Argument(help: ArgumentHelp("The run id (see drbook runs).", valueName: "run-id"))
+    @Argument(help: ArgumentHelp("The run id (see drbook runs).", valueName: "run-id"), completion: .custom(completeRunIDs))
     var runID: String
 
-    @Option(help: "md (Markdown), json, or junit (JUnit XML for CI systems).")
+    @Option(name: [.customShort("o"), .customLong("output"), .customLong("format")], help: "md (Markdown), json, yaml, or junit (JUnit XML for CI systems). --format is the same option.")
     var format: Format = .md
 
     func run() throws {
-        guard let id = RunID(runID) else { throw BadInput("'\(runID)' is not a run id; see drbook runs.") }
-        guard FileManager.default.fileExists(atPath: workspace.store.journal(of: id).path) else {
-            throw BadInput("no run \(runID) in \(workspace.runsDir)/; see drbook runs.")
-        }
+        let id = try runs.existingRun(runID)
         let report: RunReport
-        do { report = try RunReport.load(id, store: workspace.store) } catch { throw RunFailure(error) }
+        do { report = try RunReport.load(id, store: runs.store) } catch { throw RunFailure(error) }
         switch format {
         case .md: print(report.markdown(renderers: BuiltinActions.resultRenderers), terminator: "")
-        case .json: print(try report.json())
+        case .json: try printDocument(.json, json: Data(report.json().utf8))
+        case .yaml: try printDocument(.yaml, json: Data(report.json().utf8))
         case .junit: print(report.junitXML(), terminator: "")
         }
     }

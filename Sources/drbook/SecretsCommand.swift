@@ -76,7 +76,7 @@ struct SecretsCheck: AsyncParsableCommand {
 
     @OptionGroup var platform: PlatformOptions
 
-    @Option(name: [.short, .long], help: "Output format: text or json.")
+    @Option(name: [.short, .long], help: "Output format: text, json or yaml.")
     var output: OutputFormat = .text
 
     func validate() throws {
@@ -104,13 +104,13 @@ struct SecretsCheck: AsyncParsableCommand {
             guard error.kind != .unreadable else { throw BadInput(error.description) }
             // A file that is not SOPS or not parseable is what the check found, not a typo.
             switch output {
-            case .json: try printJSON(SecretsFileFailure(file: file, error: error))
+            case .json, .yaml: try printDocument(output, SecretsFileFailure(file: file, error: error))
             case .text: print(SecretsChecklistText.render(fileError: error))
             }
             throw ExitCode.failure
         }
         switch output {
-        case .json: try printJSON(report)
+        case .json, .yaml: try printDocument(output, report)
         case .text: print(SecretsChecklistText.render(report))
         }
         if !report.passed { throw ExitCode.failure }

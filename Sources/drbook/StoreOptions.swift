@@ -81,7 +81,26 @@ func printNotes(_ notes: [String]) {
     for note in notes { FileHandle.standardError.write(Data("note: \(note).\n".utf8)) }
 }
 
-/// `--output text|json`: text for people, JSON for scripts.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
+
+/// A duration flag such as `--rpo`: read as a runbook's duration param reads its value
+/// (`24h`, `2d`, `1h30m`), and also as Go writes durations (`1.5h`, `336h0m0s`), within the
+/// one bound both share, so a value is accepted or refused the same way on the command
+/// line and in a runbook.
+enum DurationFlag {
+    /// Seconds, or a `ValidationError` naming `flag`.
+    static func seconds(_ text: String, flag: String) throws -> TimeInterval {
+        let seconds: TimeInterval
+        switch (RunbookDuration.read(text), GoDuration.read(text)) {
+        case let (.success(duration), _):
+            seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        case let (_, .success(go)):
+            seconds = go
+        case (.failure(.tooLong), _), (_, .failure(.tooLong)):
+            throw ValidationError("\(flag) '\(text)' is too long; expected \(RunbookDuration.Failure.tooLong.expected).")
+        default:
+            throw ValidationError("\(flag) '\(text)' is not a duration; write it like 24h, 90m or 1h30m.")
+        }
+        guard seconds > 0 else { throw ValidationError("\(flag) '\(text)' is not a positive duration; write it like 24h, 90m or 1h30m.") }
+        return seconds
+    }
 }

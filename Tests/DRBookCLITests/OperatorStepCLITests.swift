@@ -31,17 +31,18 @@ struct OperatorStepCLITests {
         return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
-    @Test("unattended, a manual step fails with 'needs an operator'; resuming with --assume-manual-done passes and journals the flag's decision")
+    @Test("unattended, a manual step stops the run with 'needs an operator' (exit 3); resuming with --assume-manual-done passes and journals the flag's decision")
     func unattendedThenAssumed() async throws {
         let directory = try workspace()
         let runs = directory.path("runs")
         let failed = try await drbook(["run", "by-hand", "--yes", "--runbooks", directory.url.path, "--runs-dir", runs])
-        #expect(failed.status == 1, "\(failed.all)")
+        #expect(failed.status == 3, "\(failed.all)")
+        #expect(failed.all.contains("Next: drbook resume "))
         #expect(failed.all.contains("needs an operator: Run sops set on the webhook URL, then push."))
         #expect(failed.all.contains("--assume-manual-done"))
         #expect(!FileManager.default.fileExists(atPath: directory.path("effects")))
         let id = try #require(try FileManager.default.contentsOfDirectory(atPath: runs).first)
-        let resumed = try await drbook(["resume", id, "--yes", "--assume-manual-done", "--runbooks", directory.url.path, "--runs-dir", runs])
+        let resumed = try await drbook(["resume", id, "--yes", "--assume-manual-done", "--runs-dir", runs])
         #expect(resumed.status == 0, "\(resumed.all)")
         #expect(resumed.all.contains("assumed done (--assume-manual-done); no operator confirmed it in this run"))
         let decision = try #require(try journal(runs).first { $0["type"] as? String == "decision" && $0["stepID"] as? String == "rotate" })

@@ -78,7 +78,12 @@ final class GuardedWorkspace: @unchecked Sendable {
         """.write(toFile: directory.path("cleaned.yaml"), atomically: true, encoding: .utf8)
     }
 
-    func arguments(_ command: [String]) -> [String] { command + ["--runbooks", root.path, "--runs-dir", runs] }
+    /// The folders each command takes: runbooks for those that read runbooks, runs for those that read runs.
+    func arguments(_ command: [String]) -> [String] {
+        let verb = command.first ?? ""
+        return command + (["run", "show", "lint", "list"].contains(verb) ? ["--runbooks", root.path] : [])
+            + (["run", "resume", "runs", "report"].contains(verb) ? ["--runs-dir", runs] : [])
+    }
 
     var preflightCommand: String { "sh \(directory.path("preflight.sh")) true" }
 

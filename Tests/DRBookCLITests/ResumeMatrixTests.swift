@@ -50,7 +50,12 @@ final class CountedRun: @unchecked Sendable {
         try yaml.write(toFile: directory.path("counted.yaml"), atomically: true, encoding: .utf8)
     }
 
-    func arguments(_ command: [String]) -> [String] { command + ["--runbooks", root.path, "--runs-dir", runs] }
+    /// The folders each command takes: runbooks for those that read runbooks, runs for those that read runs.
+    func arguments(_ command: [String]) -> [String] {
+        let verb = command.first ?? ""
+        return command + (["run", "show", "lint", "list"].contains(verb) ? ["--runbooks", root.path] : [])
+            + (["run", "resume", "runs", "report"].contains(verb) ? ["--runs-dir", runs] : [])
+    }
 
     func hold(_ id: String, _ point: String) { _ = FileManager.default.createFile(atPath: directory.path("hold-\(id)-\(point)"), contents: nil) }
 

@@ -32,7 +32,7 @@ struct RunbookPlatformCLITests {
 
         let show = try await drbook(["show", "verify-backups", "--runbooks", repositoryRoot.appendingPathComponent("runbooks").path],
                                     directory: directory.path(""))
-        #expect(show.stdout.contains("namespace  default ${{ platform.namespaces.observability }} (from the platform profile)"), "\(show.stdout)")
+        #expect(show.stdout.contains("  namespace  (string, default ${{ platform.namespaces.observability }})  The namespace whose volumes must be restorable."), "\(show.stdout)")
 
         // The same runbook and store under the document's layout look for monitoring, which the store lacks.
         try "apiVersion: drbook/v1\n".write(toFile: directory.path("drbook.yaml"), atomically: true, encoding: .utf8)

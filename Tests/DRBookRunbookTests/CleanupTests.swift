@@ -357,3 +357,67 @@ enum EngineFixtureCatalog {
         return ActionRegistry([EchoAction(log: log), CountAction(log: log), FailAction(log: log)]).catalog
     }
 }
+
+@Suite("Cleanup that undoes a step: a resume after Ctrl-C does the step again, and the cleanup again")
+struct UndoingCleanupTests {
+    @Test("interrupted after the cleanup put things back, the resume runs the undone step before the rest and the cleanup at the end")
+    func undoneStepRunsAgain() async throws {
+        let fixture = try EngineFixture()
+        let request = try fixture.request(runbookYAML("""
+              - id: suspend
+                uses: test.count
+                destructive: true
+                with:
+                  file: COUNT
+                  label: suspend
+              - id: long
+                uses: test.block
+            """, cleanup: """
+              - id: put-back
+                uses: test.count
+                destructive: true
+                undoes: [suspend]
+                with:
+                  file: COUNT
+                  label: resume
+            """))
+        let executor = fixture.executor(assumeYes: true)
+        let task = Task { try await executor.run(request) }
+        await fixture.blockStarted.value
+        task.cancel()
+        let outcome = try await task.value
+        #expect(outcome.verdict == .interrupted)
+        #expect(fixture.countLines == ["suspend", "resume"])
+
+        let resumed = try await fixture.executor(assumeYes: true).resume(runID: outcome.runID, request)
+        #expect(resumed.verdict == .passed)
+        #expect(fixture.countLines == ["suspend", "resume", "suspend", "resume"], "suspended again before the rest, resumed again at the end")
+        let resume = try fixture.journal(resumed).compactMap { if case let .runResume(event) = $0.kind { event } else { nil } }.last
+        #expect(resume?.rerun == ["put-back", "suspend"])
+    }
+
+    @Test("undoes on a step of steps:, or naming no step of steps:, is a lint error with its position")
+    func lintAndLoad() throws {
+        let onMain = try lintLines(runbookYAML("""
+              - id: a
+                uses: test.count
+                destructive: true
+                undoes: [a]
+                with: {file: COUNT}
+            """))
+        #expect(onMain.contains { $0.contains("undoes of step 'a': only a cleanup step undoes other steps") }, "\(onMain)")
+        let unknown = try lintLines(runbookYAML("""
+              - id: suspend
+                uses: test.count
+                destructive: true
+                with: {file: COUNT}
+            """, cleanup: """
+              - id: put-back
+                uses: test.count
+                destructive: true
+                undoes: [suspnd]
+                with: {file: COUNT}
+            """))
+        #expect(unknown.contains { $0.contains("step 'put-back' undoes 'suspnd', which is not a step of the runbook's steps (did you mean 'suspend'?)") }, "\(unknown)")
+    }
+}

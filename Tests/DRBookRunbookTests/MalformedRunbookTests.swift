@@ -76,7 +76,7 @@ struct MalformedRunbookTests {
             """
         let found = try lintLines(yaml)
         #expect(found == [
-            "t.yaml:7:5: error: step 'restore' has unknown key 'onfailure' (did you mean 'onFailure'?); expected one of: id, title, doc, uses, with, when, timeout, retry, onFailure, destructive",
+            "t.yaml:7:5: error: step 'restore' has unknown key 'onfailure' (did you mean 'onFailure'?); expected one of: id, title, doc, uses, with, when, timeout, retry, onFailure, destructive, undoes",
         ])
     }
 

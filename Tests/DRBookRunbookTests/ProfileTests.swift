@@ -77,7 +77,7 @@ struct ProfileTests {
     @Test("a flag value that does not fit the param's type is refused, with every other problem")
     func badFlagValues() throws {
         #expect(try resolutionErrors(flags: ["attempts=three", "mode=rehearsal", "heartbeatURL"], environment: "prod") == [
-            "error: --param heartbeatURL has no name=value form; expected --param name=VALUE",
+            "error: --param heartbeatURL has no value; expected --param heartbeatURL=VALUE",
             "error: --param attempts=three: attempts is an int param, found 'three' (a string); expected an integer such as 3",
             "error: --param mode=rehearsal: mode is a string param, found 'rehearsal' (a string); expected one of: drill, recovery",
         ])
