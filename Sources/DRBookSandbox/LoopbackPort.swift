@@ -32,10 +32,15 @@ enum LoopbackPort {
         return start
     }
 
-    private static func canBind(_ port: Int) -> Bool {
+    /// Whether a server could listen on 127.0.0.1:`port` now. SO_REUSEADDR as the servers
+    /// set it (nginx, FlyingFox), so connections of an earlier sandbox in TIME_WAIT do not
+    /// count, while a listener does.
+    static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
+        var yes: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var address = loopback(port: port)
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -51,6 +56,42 @@ enum LoopbackPort {
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         } == 0
+    }
+
+    /// Who listens on `port`, as `nginx (pid 1234)`, when Linux's /proc tells (a process of
+    /// another user hides its sockets; then nil).
+    static func holder(of port: Int) -> String? {
+        var inodes: Set<String> = []
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            // Read to the end: /proc files report size 0, and a table of many sockets spans pages.
+            guard let handle = FileHandle(forReadingAtPath: table), let data = try? handle.readToEnd(),
+                  let text = String(data: data, encoding: .utf8) else { continue }
+            try? handle.close()
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ")
+                // local_address is ADDR:PORT in hex; state 0A is LISTEN; the inode is the tenth field.
+                guard fields.count > 9, fields[3] == "0A", let colon = fields[1].lastIndex(of: ":"),
+                      Int(fields[1][fields[1].index(after: colon)...], radix: 16) == port else { continue }
+                inodes.insert(String(fields[9]))
+            }
+        }
+        guard !inodes.isEmpty, let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
+        for pid in pids where Int(pid) != nil {
+            guard let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { continue }
+            for fd in fds {
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
+                      target.hasPrefix("socket:["), inodes.contains(String(target.dropFirst(8).dropLast())) else { continue }
+                let name = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? "a process"
+                return "\(name) (pid \(pid))"
+            }
+        }
+        return nil
+    }
+
+    /// Throws `SandboxError.portInUse` unless a server could listen on `port` now.
+    static func requireFree(_ port: Int) throws {
+        guard canBind(port) else { throw SandboxError.portInUse(port, holder: holder(of: port)) }
     }
 
     private static func loopback(port: Int) -> sockaddr_in {

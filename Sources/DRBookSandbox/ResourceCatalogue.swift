@@ -75,6 +75,9 @@ extension ResourceCatalogue {
             short: ["sts"], sub: [.status, .scale]),
         Row(group: "apps", version: "v1", name: "deployments", singular: "deployment", kind: "Deployment", namespaced: true,
             short: ["deploy"], sub: [.status, .scale]),
+        Row(group: "batch", version: "v1", name: "cronjobs", singular: "cronjob", kind: "CronJob", namespaced: true,
+            short: ["cj"], sub: [.status]),
+        Row(group: "batch", version: "v1", name: "jobs", singular: "job", kind: "Job", namespaced: true, sub: [.status]),
         // Velero's Backup and Restore are written whole by its controllers (no status
         // subresource assumed; unconfirmed against Velero's CRDs). The store's Swift API
         // updates status of any kind, so simulated controllers work either way.

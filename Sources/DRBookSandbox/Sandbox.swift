@@ -20,6 +20,8 @@ public final class Sandbox: Sendable {
     /// The CA that signed the server and client certificates (HTTPS only).
     public let caCertificate: URL?
     public let identities: [SandboxIdentity]
+    /// The simulated API server's own port (plain HTTP; behind nginx when serving HTTPS).
+    public let apiServerPort: Int
 
     private let server: HTTPServer
     private let serverTask: Task<Void, Error>
@@ -30,7 +32,7 @@ public final class Sandbox: Sendable {
     public static let disclaimer = "drbook sandbox: a simulated Kubernetes API server for tests and demos, not a Kubernetes cluster"
 
     private init(store: SandboxStore, endpoints: ServiceEndpoints, serverURL: URL, kubeconfigs: [String: URL], kubeconfig: URL,
-                 caCertificate: URL?, identities: [SandboxIdentity], server: HTTPServer, serverTask: Task<Void, Error>,
+                 caCertificate: URL?, identities: [SandboxIdentity], apiServerPort: Int, server: HTTPServer, serverTask: Task<Void, Error>,
                  controllerTasks: [Task<Void, Never>], terminator: TLSTerminator?) {
         self.store = store
         self.endpoints = endpoints
@@ -39,6 +41,7 @@ public final class Sandbox: Sendable {
         self.kubeconfig = kubeconfig
         self.caCertificate = caCertificate
         self.identities = identities
+        self.apiServerPort = apiServerPort
         self.server = server
         self.serverTask = serverTask
         self.controllerTasks = controllerTasks
@@ -47,6 +50,9 @@ public final class Sandbox: Sendable {
 
     public static func start(_ configuration: SandboxConfiguration) async throws -> Sandbox {
         let directory = configuration.directory
+        // A port asked for by number must be free before anything starts: nginx would otherwise
+        // fail to bind while a connection to the port, made by whatever holds it, looks like success.
+        if configuration.port != 0 { try LoopbackPort.requireFree(configuration.port) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let store = SandboxStore(catalogue: configuration.catalogue)
         for namespace in configuration.namespaces {
@@ -99,7 +105,7 @@ public final class Sandbox: Sendable {
         }
         return Sandbox(store: store, endpoints: endpoints, serverURL: serverURL, kubeconfigs: kubeconfigs,
                        kubeconfig: KubeconfigWriter.combined(in: directory), caCertificate: certificates?.caCertificate,
-                       identities: configuration.identities, server: server, serverTask: serverTask,
+                       identities: configuration.identities, apiServerPort: Int(listening), server: server, serverTask: serverTask,
                        controllerTasks: controllerTasks, terminator: terminator)
     }
 

@@ -61,6 +61,12 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable {
     case certificates(String)
     case tlsTerminator(String)
     case server(String)
+    /// Something else listens on the port a server of the sandbox was to listen on.
+    case portInUse(Int, holder: String?)
+    /// The record a running sandbox leaves in its directory, or stopping it.
+    case record(String)
+    /// A Schedule of the seed whose past the sandbox cannot make up.
+    case history(schedule: String, why: String)
 
     public var description: String {
         switch self {
@@ -68,6 +74,11 @@ public enum SandboxError: Error, CustomStringConvertible, Sendable {
         case .certificates(let why): "sandbox certificates: \(why)"
         case .tlsTerminator(let why): "sandbox TLS terminator (nginx): \(why)"
         case .server(let why): "sandbox API server: \(why)"
+        case .record(let why): "sandbox: \(why)"
+        case .history(let schedule, let why):
+            "the sandbox's history of Schedule '\(schedule)': \(why); fix the seed's Schedule, or start with --history 0"
+        case .portInUse(let port, let holder):
+            "port \(port) on 127.0.0.1 is already in use\(holder.map { " by \($0)" } ?? "") and the sandbox cannot listen on it; stop that, or choose another port with --port (0 picks a free one)"
         }
     }
 }

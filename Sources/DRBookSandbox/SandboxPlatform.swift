@@ -27,6 +27,31 @@ public struct SandboxPlatform: Sendable {
         } catch {
             throw KubeManifestError(file: path, message: "cannot be read (\(error.localizedDescription)); give the platform's seed manifests with --seed")
         }
+        return try load(text: text, source: path, storeDirectory: storeDirectory)
+    }
+
+    /// The seed built into drbook (`sandbox/<name>.yaml` of the repository, embedded by
+    /// scripts/generate-sandbox-seed), so a sandbox starts from any directory.
+    public static func builtin(_ name: String = builtinSeedNames[0], storeDirectory: URL) throws -> SandboxPlatform {
+        guard let source = BuiltinSeeds.sources.first(where: { $0.name == name }) else {
+            throw KubeManifestError(file: "sandbox/\(name).yaml", message: "is not built in; the built-in seeds are \(builtinSeedNames.joined(separator: ", "))")
+        }
+        return try load(text: source.yaml, source: builtinSource(name), storeDirectory: storeDirectory)
+    }
+
+    /// The names of the built-in seeds, the default first.
+    public static var builtinSeedNames: [String] {
+        let names = BuiltinSeeds.sources.map(\.name)
+        return names.filter { $0 == "platform" } + names.filter { $0 != "platform" }
+    }
+
+    /// The built-in seed's text, for tests that compare it with the repository's file.
+    public static func builtinSeedText(_ name: String) -> String? { BuiltinSeeds.sources.first { $0.name == name }?.yaml }
+
+    /// How errors name a built-in seed.
+    public static func builtinSource(_ name: String) -> String { "sandbox/\(name).yaml (built into drbook)" }
+
+    public static func load(text: String, source path: String, storeDirectory: URL) throws -> SandboxPlatform {
         let objects = try KubeManifests.parse(text, file: path)
         let locations = objects.filter { $0["apiVersion"] == "velero.io/v1" && $0["kind"] == "BackupStorageLocation" }
         guard let location = locations.first(where: { $0[path: ["spec", "default"]]?.boolValue == true }) ?? locations.first,
@@ -60,22 +85,82 @@ public struct SandboxPlatform: Sendable {
     public var storeArgument: String { s3Store.map { _ in "s3://\(bucket)/\(prefix)" } ?? "file://\(storeRoot.path)" }
 
     public func controllers(syncInterval: Duration = .seconds(2)) -> [any SandboxController] {
-        [VeleroController(veleroNamespace: veleroNamespace, store: store, syncInterval: syncInterval),
-         FluxController(), PrometheusOperatorController(), WorkloadController()]
+        [velero(syncInterval: syncInterval), FluxController(), PrometheusOperatorController(), WorkloadController(), CronJobController()]
     }
 
-    /// Starts the sandbox with the platform's controllers and applies the seed.
-    public func start(_ configuration: SandboxConfiguration, syncInterval: Duration = .seconds(2)) async throws -> Sandbox {
+    private func velero(syncInterval: Duration) -> VeleroController {
+        VeleroController(veleroNamespace: veleroNamespace, store: store, syncInterval: syncInterval)
+    }
+
+    /// Starts the sandbox with the platform's controllers, applies the seed, waits until its
+    /// workloads are up, and gives it its past: each Schedule's backups of the last
+    /// `historyDays` days (nil: as many as the seed's Schedule says with
+    /// `SimulationAnnotation.historyDays`; 0: none), in the store and synced into the cluster
+    /// before this returns, so the first `kubectl get backups` shows them.
+    public func start(_ configuration: SandboxConfiguration, syncInterval: Duration = .seconds(2), historyDays: Int? = nil,
+                      now: Date = Date()) async throws -> Sandbox {
         var configuration = configuration
-        configuration.controllers += controllers(syncInterval: syncInterval)
+        let velero = velero(syncInterval: syncInterval)
+        configuration.controllers += [velero, FluxController(), PrometheusOperatorController(), WorkloadController(), CronJobController()]
         if s3Store == nil { try FileManager.default.createDirectory(at: storeRoot, withIntermediateDirectories: true) }
         let sandbox = try await Sandbox.start(configuration)
         do {
             try await SandboxSeed.apply(seed, to: sandbox.store, source: seedSource)
+            try await Self.waitUntilSettled(sandbox.store, timeout: .seconds(30))
+            let history = try await VeleroHistory(controller: velero, cluster: sandbox.store).write(days: historyDays, now: now)
+            if !history.isEmpty { try await syncHistory(history, velero: velero, cluster: sandbox.store) }
         } catch {
             await sandbox.stop()
             throw error
         }
         return sandbox
+    }
+
+    /// Waits until the simulated controllers have brought the seed up: each operator CR
+    /// that is not paused has its replicas available, each StatefulSet its replicas ready,
+    /// each claim is Bound. What is still not there is named when the wait times out.
+    static func waitUntilSettled(_ cluster: SandboxStore, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let pending = await unsettled(cluster)
+            guard !pending.isEmpty else { return }
+            guard ContinuousClock.now < deadline else {
+                throw SandboxError.server("the seed's workloads did not come up within \(timeout): \(pending.prefix(5).joined(separator: "; "))")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    private static func unsettled(_ cluster: SandboxStore) async -> [String] {
+        var pending: [String] = []
+        for resource in [PrometheusOperatorController.prometheuses, PrometheusOperatorController.alertmanagers] {
+            for object in (try? await cluster.list(resource).items) ?? [] where object[path: ["spec", "paused"]]?.boolValue != true {
+                let wanted = object[path: ["spec", "replicas"]]?.intValue ?? 1
+                if object[path: ["status", "availableReplicas"]]?.intValue != wanted {
+                    pending.append("\(resource.resource) \(object.namespace ?? "")/\(object.name) has not \(wanted) available")
+                }
+            }
+        }
+        for set in (try? await cluster.list(WorkloadController.statefulSets).items) ?? [] {
+            let wanted = set[path: ["spec", "replicas"]]?.intValue ?? 1
+            if set[path: ["status", "readyReplicas"]]?.intValue != wanted {
+                pending.append("statefulset \(set.namespace ?? "")/\(set.name) has not \(wanted) ready")
+            }
+        }
+        for claim in (try? await cluster.list(WorkloadController.claims).items) ?? [] where claim.string("status", "phase") != "Bound" {
+            pending.append("claim \(claim.namespace ?? "")/\(claim.name) is not Bound")
+        }
+        return pending
+    }
+
+    /// Velero's sync, run once now rather than at its interval, then checked: every
+    /// backup of the history is a Backup in the cluster with all its PodVolumeBackups.
+    private func syncHistory(_ names: [String], velero: VeleroController, cluster: SandboxStore) async throws {
+        await VeleroLocationSimulation(controller: velero, cluster: cluster).validateAndSync()
+        let backups = Set(try await cluster.list(GroupResource(.veleroBackups), namespace: veleroNamespace).items.map(\.name))
+        let missing = names.filter { !backups.contains($0) }
+        guard missing.isEmpty else {
+            throw SandboxError.server("the history's backups \(missing.joined(separator: ", ")) were written to \(storeArgument) but not synced into the cluster; see the BackupStorageLocation's status")
+        }
     }
 }

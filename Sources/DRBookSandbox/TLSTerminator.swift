@@ -1,3 +1,4 @@
+import DRBookHTTP
 import DRBookProcess
 import Foundation
 
@@ -16,6 +17,8 @@ final class TLSTerminator: Sendable {
     private let errorLog: URL
 
     static let install = "apt-get install -y nginx-light"
+    /// nginx's pid file in the sandbox's directory, for `SandboxRecord.stop` after a crash.
+    static let pidFileName = "nginx.pid"
 
     private init(port: Int, task: Task<ChildProcess.Result, Error>, errorLog: URL) {
         self.port = port
@@ -36,7 +39,7 @@ final class TLSTerminator: Sendable {
         let configuration = directory.appendingPathComponent("nginx.conf")
         let errorLog = directory.appendingPathComponent("nginx-error.log")
         try config(port: port, backendPort: backendPort, certificates: certificates, secret: proxySecret,
-                   temporary: temporary, errorLog: errorLog, pidFile: directory.appendingPathComponent("nginx.pid"))
+                   temporary: temporary, errorLog: errorLog, pidFile: directory.appendingPathComponent(pidFileName))
             .write(to: configuration, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configuration.path)
 
@@ -53,17 +56,46 @@ final class TLSTerminator: Sendable {
         let exit = ExitProbe()
         Task { exit.set((try? await task.value)?.exitCode ?? -1) }
         let deadline = ContinuousClock.now + .seconds(15)
-        while !LoopbackPort.accepts(port) {
+        // Listening is proved by an answer through nginx over TLS with this sandbox's own CA:
+        // a connection alone would also succeed to whatever else holds the port.
+        var lastAnswer = "no connection"
+        while true {
+            if let exited = exit.value {
+                let log = terminator.errorLogTail
+                if log.contains("Address already in use") { throw SandboxError.portInUse(port, holder: LoopbackPort.holder(of: port)) }
+                throw SandboxError.tlsTerminator("nginx exited (\(exited)): \(log)")
+            }
+            if LoopbackPort.accepts(port) {
+                switch await answersThroughTLS(port: port, caCertificate: certificates.caCertificate) {
+                case .success: return terminator
+                case .failure(let failure): lastAnswer = failure.why
+                }
+            }
             if ContinuousClock.now > deadline {
                 await terminator.stop()
-                throw SandboxError.tlsTerminator("nginx did not listen on 127.0.0.1:\(port) within 15 s: \(terminator.errorLogTail)")
+                throw SandboxError.tlsTerminator("nginx did not answer on 127.0.0.1:\(port) within 15 s (\(lastAnswer)): \(terminator.errorLogTail)")
             }
             try await Task.sleep(for: .milliseconds(20))
-            if let exited = exit.value {
-                throw SandboxError.tlsTerminator("nginx exited (\(exited)): \(terminator.errorLogTail)")
-            }
         }
-        return terminator
+    }
+
+    /// One request to the API server's `/healthz` through nginx, verifying the server's
+    /// certificate against the sandbox's CA.
+    private static func answersThroughTLS(port: Int, caCertificate: URL) async -> Result<Void, ProbeFailure> {
+        let request = HTTPRequest(.get, URL(string: "https://127.0.0.1:\(port)/healthz")!,
+                                  timeouts: HTTPTimeouts(connect: .seconds(2), total: .seconds(5), stall: nil), retry: .never,
+                                  tls: TLSOptions(certificateAuthority: .file(caCertificate.path)), proxy: "")
+        do {
+            let response = try await HTTPClient.shared.send(request)
+            return response.status == 200 ? .success(()) : .failure(ProbeFailure("HTTP \(response.status)"))
+        } catch {
+            return .failure(ProbeFailure("\(error)"))
+        }
+    }
+
+    struct ProbeFailure: Error {
+        var why: String
+        init(_ why: String) { self.why = why }
     }
 
     /// Ends nginx and waits until it is gone.

@@ -20,7 +20,7 @@ struct KubectlVeleroTests {
         // controllers watch the store directly and are not affected.
         let sandbox = try await platform.start(SandboxConfiguration(directory: directory.url.appendingPathComponent("sandbox"), tls: true,
                                                                     maximumWatch: .seconds(15)),
-                                               syncInterval: .milliseconds(200))
+                                               syncInterval: .milliseconds(200), historyDays: 0)
         do {
             let kubectl = try Kubectl(sandbox: sandbox, context: "sandbox-admin")
             let client = try KubeClient(access: KubeAccess(kubeconfig: sandbox.kubeconfig.path, context: "sandbox-admin", environment: [:]))

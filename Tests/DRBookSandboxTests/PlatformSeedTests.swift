@@ -8,7 +8,8 @@ import Testing
 
 /// The repository's sandbox/platform.yaml, loaded into a sandbox with every simulated
 /// controller: the monitoring stack comes up, and a backup made from the platform's own
-/// schedule template verifies green from the store, every monitoring volume in it.
+/// schedule template, the newest after the schedule's history, verifies green from the
+/// store, every monitoring volume in it.
 @Suite("The platform seed", .timeLimit(.minutes(3)))
 struct PlatformSeedTests {
     static let seed = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -32,10 +33,12 @@ struct PlatformSeedTests {
             let schedule = try await admin.get(Schedule.self, "daily-full", namespace: "velero")
             var spec = try JSONValue(encoding: try #require(schedule.spec.template))
             spec["includedNamespaces"] = ["monitoring"]
-            try await admin.create(Backup.resource, ["metadata": ["name": "daily-full-20261125021700", "namespace": "velero",
+            // Not a schedule's timestamped name: the history already holds today's.
+            let name = "daily-full-manual-\(UUID().uuidString.prefix(8).lowercased())"
+            try await admin.create(Backup.resource, ["metadata": ["name": .string(name), "namespace": "velero",
                                                                   "labels": [Backup.scheduleLabel: "daily-full"]],
                                                      "spec": spec])
-            let backup = try #require(try await admin.waitUntil(Backup.self, "daily-full-20261125021700", namespace: "velero",
+            let backup = try #require(try await admin.waitUntil(Backup.self, name, namespace: "velero",
                                                                  timeout: .seconds(30), interval: .milliseconds(100)) { $0?.phase.isTerminal == true })
             #expect(backup.phase == .completed)
             let verdict = try await StoreVerifier(store: store).verify(namespace: "monitoring", rpo: 86_400, expectedPVCs: [
@@ -58,7 +61,7 @@ struct PlatformSeedTests {
         try await platform.useS3(endpoint: s3.proxy.baseURL, credentials: s3.credentials)
         #expect(platform.storeArgument == "s3://drbook-sandbox/velero/prod")
         let sandbox = try await platform.start(SandboxConfiguration(directory: directory.url.appendingPathComponent("sandbox")),
-                                               syncInterval: .milliseconds(200))
+                                               syncInterval: .milliseconds(200), historyDays: 0)
         do {
             let admin = try KubeClient(access: KubeAccess(kubeconfig: sandbox.kubeconfig.path, context: "sandbox-admin", environment: [:]))
             _ = try await admin.waitUntil(StatefulSet.self, "loki", namespace: "monitoring", timeout: .seconds(30),
@@ -66,7 +69,8 @@ struct PlatformSeedTests {
             let name = "s3-\(UUID().uuidString.prefix(8).lowercased())"
             try await admin.create(Backup.resource, ["metadata": ["name": .string(name), "namespace": "velero"],
                                                      "spec": ["includedNamespaces": ["monitoring"], "defaultVolumesToFsBackup": true]])
-            let backup = try #require(try await admin.waitUntil(Backup.self, name, namespace: "velero", timeout: .seconds(30),
+            // Generous: the whole suite shares two cores with moto and the proxy; alone it takes about a second.
+            let backup = try #require(try await admin.waitUntil(Backup.self, name, namespace: "velero", timeout: .seconds(120),
                                                                  interval: .milliseconds(100)) { $0?.phase.isTerminal == true })
             #expect(backup.phase == .completed)
             let store = S3BackupStore(client: S3Client(endpoint: s3.proxy.baseURL, region: "auto", bucket: "drbook-sandbox",

@@ -16,6 +16,9 @@ public enum SimulationAnnotation {
     public static let outcome = "sandbox.drbook.dev/simulate-outcome"
     /// On a PVC: the bytes its volume holds, reported by pod-volume backups and restores.
     public static let usedBytes = "sandbox.drbook.dev/used-bytes"
+    /// On a Schedule of the seed: how many days it has run when the sandbox starts, one
+    /// Completed backup per firing (`drbook sandbox start --history N` overrides it).
+    public static let historyDays = "sandbox.drbook.dev/history-days"
 }
 
 /// Time and identifiers for the simulated controllers, injectable so tests can pin them.
