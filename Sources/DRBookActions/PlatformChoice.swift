@@ -66,15 +66,49 @@ extension PlatformProfile {
             "prefixVariable": .string(self.store.prefixVariable),
         ]
         if let file = sopsFiles.first(where: { $0.name == self.store.credentialsFile }) { store["credentialsFile"] = .string(file.path) }
-        return .map([
+        var heartbeat: [String: Value] = [
+            "monitor": .map(["period": .duration(self.heartbeat.monitor.period.duration), "grace": .duration(self.heartbeat.monitor.grace.duration)]),
+        ]
+        switch self.heartbeat.source {
+        case let .alertmanagerRoute(route):
+            heartbeat["source"] = .string("alertmanagerRoute")
+            heartbeat["alertmanagerRoute"] = .map([
+                "namespace": .string(route.namespace), "alertmanager": .string(route.alertmanager),
+                "alertmanagerService": .string(route.alertmanagerService.description), "prometheusService": .string(route.prometheusService.description),
+                "alertname": .string(route.alertname), "receiver": .string(route.receiver),
+                "groupInterval": .duration(route.groupInterval.duration), "repeatInterval": .duration(route.repeatInterval.duration),
+            ])
+        case let .cronJob(job):
+            heartbeat["source"] = .string("cronJob")
+            heartbeat["cronJob"] = .map(["namespace": .string(job.namespace), "name": .string(job.name), "schedule": .string(job.schedule)])
+        }
+        var value: [String: Value] = [
             "name": .string(name),
+            "heartbeat": .map(heartbeat),
             "namespaces": .map(["observability": .string(namespaces.observability), "velero": .string(namespaces.velero),
                                 "flux": .string(namespaces.flux)]),
             "velero": .map(["location": .string(velero.location), "schedule": .string(velero.schedule)]),
             "volumes": .map(volumesByNamespace),
             "sops": .map(Dictionary(sopsFiles.map { ($0.name, Value.string($0.path)) }, uniquingKeysWith: { first, _ in first })),
             "store": .map(store),
-        ])
+        ]
+        if let restore {
+            value["restore"] = .map([
+                "fluxOwner": .map(["kind": .string(restore.fluxOwner.kind), "namespace": .string(restore.fluxOwner.namespace),
+                                   "name": .string(restore.fluxOwner.name)]),
+                "repositoryPassword": .map(["namespace": .string(restore.repositoryPasswordSecret.namespace),
+                                            "name": .string(restore.repositoryPasswordSecret.name), "key": .string(restore.repositoryPasswordKey)]),
+            ])
+        }
+        if let dataProbes {
+            var probes: [String: Value] = ["history": .duration(dataProbes.history.duration)]
+            for (key, endpoint) in [("prometheus", dataProbes.prometheus), ("alertmanager", dataProbes.alertmanager)] {
+                guard let endpoint else { continue }
+                probes[key] = .map(["namespace": .string(endpoint.namespace), "service": .string(endpoint.service.description)])
+            }
+            value["dataProbes"] = .map(probes)
+        }
+        return .map(value)
     }
 
     /// Every built-in profile as runbooks read it, for lint: a runbook must serve each of them.

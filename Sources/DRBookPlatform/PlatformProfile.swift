@@ -47,6 +47,10 @@ public struct PlatformProfile: Sendable, Equatable, Codable {
     /// The volumes a restorable backup must hold, per namespace.
     public var volumes: [NamespaceVolumes]
     public var heartbeat: Heartbeat
+    /// What a restore needs besides the volumes; nil when the profile has no `restore:`.
+    public var restore: RestoreNames?
+    /// Whom the data probes ask after a restore; nil when the profile has no `dataProbes:`.
+    public var dataProbes: DataProbes?
 
     /// One SOPS file and the Secret Flux decrypts it into.
     public struct SopsFileEntry: Sendable, Equatable, Codable {
@@ -152,11 +156,30 @@ public struct PlatformProfile: Sendable, Equatable, Codable {
 
     public struct AlertmanagerRoute: Sendable, Equatable, Codable {
         public var namespace: String
+        /// The Alertmanager resource prometheus-operator runs: its generated config Secret is
+        /// `alertmanager-<name>-generated` (reference alerting.md §2, §6).
+        public var alertmanager: String
+        /// The Service drbook reaches Alertmanager's API through (the API server's service proxy).
+        public var alertmanagerService: ServiceName
+        /// The Service of the Prometheus that evaluates the always-firing rule.
+        public var prometheusService: ServiceName
         public var alertname: String
         public var receiver: String
         public var groupInterval: ProfileDuration
         public var repeatInterval: ProfileDuration
         public var definedIn: [String]
+    }
+
+    /// A Service in the route's namespace, `name` or `name:port` (a port name or number).
+    public struct ServiceName: Sendable, Equatable, Codable, CustomStringConvertible {
+        public var name: String
+        public var port: String?
+        public var description: String { port.map { "\(name):\($0)" } ?? name }
+
+        public init(name: String, port: String? = nil) {
+            self.name = name
+            self.port = port
+        }
     }
 
     public struct CronJob: Sendable, Equatable, Codable {
@@ -169,6 +192,37 @@ public struct PlatformProfile: Sendable, Equatable, Codable {
     public struct Monitor: Sendable, Equatable, Codable {
         public var period: ProfileDuration
         public var grace: ProfileDuration
+    }
+
+    /// What a restore of the observability namespace needs besides its volumes.
+    public struct RestoreNames: Sendable, Equatable, Codable {
+        /// The Flux object that applies the stack, suspended while a restore runs.
+        public var fluxOwner: FluxOwner
+        /// The Secret holding the Kopia repository's password, and its key.
+        public var repositoryPasswordSecret: ObjectName
+        public var repositoryPasswordKey: String
+    }
+
+    /// What proves a restore brought the data back besides the bytes velero.restoreProof
+    /// counts: the Services the probes ask, and how much history before the backup must be there.
+    public struct DataProbes: Sendable, Equatable, Codable {
+        /// How far before the backup's completion the oldest sample must reach.
+        public var history: ProfileDuration
+        public var prometheus: ServiceEndpoint?
+        public var alertmanager: ServiceEndpoint?
+    }
+
+    /// A Service by namespace and name (or name:port), reached through the service proxy.
+    public struct ServiceEndpoint: Sendable, Equatable, Codable {
+        public var namespace: String
+        public var service: ServiceName
+    }
+
+    /// A Flux Kustomization or HelmRelease by kind, namespace and name.
+    public struct FluxOwner: Sendable, Equatable, Codable {
+        public var kind: String
+        public var namespace: String
+        public var name: String
     }
 
     /// The SOPS file entry called `name`. The reader has checked every reference, so the

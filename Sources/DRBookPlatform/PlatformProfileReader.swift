@@ -38,9 +38,9 @@ struct PlatformProfileReader {
     private mutating func profile(_ root: Node) -> PlatformProfile? {
         guard var top = fields(root, "the platform profile", allowed: [
             "apiVersion", "kind", "name", "description", "source", "sops", "alerting", "store", "namespaces", "velero", "volumes", "heartbeat",
+            "restore", "dataProbes",
         ], reserved: [
             "secretChains": "each secret's chain of hops from git to its consumer",
-            "dataProbes": "the data probes after a restore",
         ]) else { return nil }
         if let node = top.required("apiVersion"), let text = string(node, "apiVersion"), text != Self.apiVersion {
             error(at: node, "apiVersion is '\(text)'; expected \(Self.apiVersion)")
@@ -58,10 +58,67 @@ struct PlatformProfileReader {
         let heartbeat = top.required("heartbeat").flatMap { self.heartbeat($0) }
         let description = top.optional("description").flatMap { string($0, "description") }
         let source = top.optional("source").flatMap { string($0, "source") }
+        let restore = top.optional("restore").flatMap { self.restore($0) }
+        let dataProbes = top.optional("dataProbes").flatMap { self.dataProbes($0) }
         problems.append(contentsOf: top.problems)
         guard let name, let alerting, let store, let namespaces, let velero, let volumes, let heartbeat else { return nil }
-        return PlatformProfile(name: name, description: description, source: source, origin: file, sopsFiles: sopsFiles,
-                               alerting: alerting, store: store, namespaces: namespaces, velero: velero, volumes: volumes, heartbeat: heartbeat)
+        var profile = PlatformProfile(name: name, description: description, source: source, origin: file, sopsFiles: sopsFiles,
+                                      alerting: alerting, store: store, namespaces: namespaces, velero: velero, volumes: volumes, heartbeat: heartbeat)
+        profile.restore = restore
+        profile.dataProbes = dataProbes
+        return profile
+    }
+
+    /// `dataProbes:` — how much history a restored Prometheus must hold, and the Services the
+    /// data probes ask.
+    private mutating func dataProbes(_ node: Node) -> PlatformProfile.DataProbes? {
+        guard var map = fields(node, "dataProbes", allowed: ["history", "prometheus", "alertmanager"]) else { return nil }
+        let history = map.required("history").flatMap { duration($0, "dataProbes.history") }
+        let prometheus = map.optional("prometheus").flatMap { serviceEndpoint($0, "dataProbes.prometheus") }
+        let alertmanager = map.optional("alertmanager").flatMap { serviceEndpoint($0, "dataProbes.alertmanager") }
+        problems.append(contentsOf: map.problems)
+        guard let history else { return nil }
+        return PlatformProfile.DataProbes(history: history, prometheus: prometheus, alertmanager: alertmanager)
+    }
+
+    private mutating func serviceEndpoint(_ node: Node, _ what: String) -> PlatformProfile.ServiceEndpoint? {
+        guard var map = fields(node, what, allowed: ["namespace", "service"]) else { return nil }
+        let namespace = map.required("namespace").flatMap { name($0, "\(what).namespace") }
+        let service = map.required("service").flatMap { serviceName($0, "\(what).service") }
+        problems.append(contentsOf: map.problems)
+        guard let namespace, let service else { return nil }
+        return PlatformProfile.ServiceEndpoint(namespace: namespace, service: service)
+    }
+
+    /// `restore:` — the Flux object that applies the observability stack and the Secret
+    /// holding the Kopia repository's password.
+    private mutating func restore(_ node: Node) -> PlatformProfile.RestoreNames? {
+        guard var map = fields(node, "restore", allowed: ["fluxOwner", "repositoryPassword"]) else { return nil }
+        var owner: PlatformProfile.FluxOwner?
+        if let node = map.required("fluxOwner"), var inner = fields(node, "restore.fluxOwner", allowed: ["kind", "namespace", "name"]) {
+            let kind = inner.required("kind").flatMap { node -> String? in
+                guard let text = string(node, "restore.fluxOwner.kind") else { return nil }
+                guard ["Kustomization", "HelmRelease"].contains(text) else {
+                    error(at: node, "restore.fluxOwner.kind is '\(text)'; expected Kustomization or HelmRelease")
+                    return nil
+                }
+                return text
+            }
+            let namespace = inner.required("namespace").flatMap { name($0, "restore.fluxOwner.namespace") }
+            let ownerName = inner.required("name").flatMap { name($0, "restore.fluxOwner.name") }
+            problems.append(contentsOf: inner.problems)
+            if let kind, let namespace, let ownerName { owner = PlatformProfile.FluxOwner(kind: kind, namespace: namespace, name: ownerName) }
+        }
+        var password: (secret: PlatformProfile.ObjectName, key: String)?
+        if let node = map.required("repositoryPassword"), var inner = fields(node, "restore.repositoryPassword", allowed: ["secret", "key"]) {
+            let secret = inner.required("secret").flatMap { objectName($0, "restore.repositoryPassword.secret") }
+            let key = inner.required("key").flatMap { string($0, "restore.repositoryPassword.key") }
+            problems.append(contentsOf: inner.problems)
+            if let secret, let key { password = (secret, key) }
+        }
+        problems.append(contentsOf: map.problems)
+        guard let owner, let password else { return nil }
+        return PlatformProfile.RestoreNames(fluxOwner: owner, repositoryPasswordSecret: password.secret, repositoryPasswordKey: password.key)
     }
 
     private mutating func sopsFiles(_ node: Node) -> [PlatformProfile.SopsFileEntry]? {
@@ -190,18 +247,24 @@ struct PlatformProfileReader {
         var source: PlatformProfile.Heartbeat.Source?
         switch (map.node("alertmanagerRoute"), map.node("cronJob")) {
         case let (route?, nil):
-            if var inner = fields(route, "heartbeat.alertmanagerRoute", allowed: ["namespace", "alertname", "receiver", "groupInterval", "repeatInterval", "definedIn"]) {
+            if var inner = fields(route, "heartbeat.alertmanagerRoute", allowed: [
+                "namespace", "alertmanager", "alertmanagerService", "prometheusService", "alertname", "receiver", "groupInterval", "repeatInterval", "definedIn",
+            ]) {
                 let what = "heartbeat.alertmanagerRoute"
                 let namespace = inner.required("namespace").flatMap { name($0, "\(what).namespace") }
+                let alertmanager = inner.required("alertmanager").flatMap { name($0, "\(what).alertmanager") }
+                let alertmanagerService = inner.required("alertmanagerService").flatMap { serviceName($0, "\(what).alertmanagerService") }
+                let prometheusService = inner.required("prometheusService").flatMap { serviceName($0, "\(what).prometheusService") }
                 let alertname = inner.required("alertname").flatMap { string($0, "\(what).alertname") }
                 let receiver = inner.required("receiver").flatMap { string($0, "\(what).receiver") }
                 let group = inner.required("groupInterval").flatMap { duration($0, "\(what).groupInterval") }
                 let repeatInterval = inner.required("repeatInterval").flatMap { duration($0, "\(what).repeatInterval") }
                 let definedIn = inner.optional("definedIn").flatMap { paths($0, "\(what).definedIn") } ?? []
                 problems.append(contentsOf: inner.problems)
-                if let namespace, let alertname, let receiver, let group, let repeatInterval {
-                    source = .alertmanagerRoute(PlatformProfile.AlertmanagerRoute(namespace: namespace, alertname: alertname, receiver: receiver,
-                                                                                  groupInterval: group, repeatInterval: repeatInterval, definedIn: definedIn))
+                if let namespace, let alertmanager, let alertmanagerService, let prometheusService, let alertname, let receiver, let group, let repeatInterval {
+                    source = .alertmanagerRoute(PlatformProfile.AlertmanagerRoute(
+                        namespace: namespace, alertmanager: alertmanager, alertmanagerService: alertmanagerService, prometheusService: prometheusService,
+                        alertname: alertname, receiver: receiver, groupInterval: group, repeatInterval: repeatInterval, definedIn: definedIn))
                 }
             }
         case let (nil, cronJob?):
@@ -258,6 +321,18 @@ struct PlatformProfileReader {
             return nil
         }
         return text
+    }
+
+    /// `name` or `name:port`: a Service and, optionally, its port's name or number.
+    private mutating func serviceName(_ node: Node, _ what: String) -> PlatformProfile.ServiceName? {
+        guard let text = string(node, what) else { return nil }
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard (1...2).contains(parts.count), parts[0].wholeMatch(of: /[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/) != nil,
+              parts.count == 1 || parts[1].wholeMatch(of: /[a-z0-9]([-a-z0-9]*[a-z0-9])?/) != nil else {
+            error(at: node, "\(what) is '\(text)'; expected a Service as name or name:port, e.g. alertmanager-operated:9093")
+            return nil
+        }
+        return PlatformProfile.ServiceName(name: parts[0], port: parts.count == 2 ? parts[1] : nil)
     }
 
     private mutating func objectName(_ node: Node, _ what: String) -> PlatformProfile.ObjectName? {

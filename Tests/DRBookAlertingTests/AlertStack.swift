@@ -1,13 +1,15 @@
+import DRBookHTTP
 import DRBookSandbox
 import DRBookTestSupport
 import Foundation
+import Synchronization
 
 /// Debian's Alertmanager and Prometheus on loopback with the platform's alert path, fast:
 /// a Watchdog rule (`vector(1)`) evaluated every second, routed to a `heartbeat` webhook
 /// receiver that pings the sandbox's simulated healthchecks monitor.
 final class AlertStack: Sendable {
     let monitor: HeartbeatMonitor
-    let alertmanager: ServerProcess
+    private let running: Mutex<ServerProcess>
     let prometheus: ServerProcess
     let directory: TemporaryDirectory
     let pingURL: URL
@@ -16,7 +18,7 @@ final class AlertStack: Sendable {
 
     private init(monitor: HeartbeatMonitor, alertmanager: ServerProcess, prometheus: ServerProcess, directory: TemporaryDirectory, pingURL: URL) {
         self.monitor = monitor
-        self.alertmanager = alertmanager
+        self.running = Mutex(alertmanager)
         self.prometheus = prometheus
         self.directory = directory
         self.pingURL = pingURL
@@ -55,11 +57,7 @@ final class AlertStack: Sendable {
                   - url: \((heartbeatURL ?? pingURL).absoluteString)
                     send_resolved: false
             """.write(toFile: directory.path("alertmanager.yml"), atomically: true, encoding: .utf8)
-        let alertmanager = try await ServerProcess.start {
-            try ServerProcess.python("run_bound.py", ["/-/ready", alertmanagerBinary,
-                "--config.file=\(directory.path("alertmanager.yml"))", "--storage.path=\(directory.path("am-data"))",
-                "--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="], name: "alertmanager")
-        }
+        let alertmanager = try await startAlertmanager(binary: alertmanagerBinary, directory: directory)
         try """
             groups:
               - name: general.rules
@@ -69,6 +67,28 @@ final class AlertStack: Sendable {
                     labels: {severity: none}
                     annotations: {summary: An alert that should always be firing.}
             """.write(toFile: directory.path("rules.yml"), atomically: true, encoding: .utf8)
+        try prometheusConfig(directory: directory, alertmanagerPort: alertmanager.port)
+        let prometheus = try await ServerProcess.start {
+            try ServerProcess.python("run_bound.py", ["/-/ready", prometheusBinary,
+                "--config.file=\(directory.path("prometheus.yml"))", "--storage.tsdb.path=\(directory.path("prom-data"))",
+                "--web.listen-address=127.0.0.1:{port}", "--rules.alert.resend-delay=1s", "--web.enable-lifecycle"], name: "prometheus")
+        }
+        return AlertStack(monitor: monitor, alertmanager: alertmanager, prometheus: prometheus, directory: directory, pingURL: pingURL)
+    }
+
+    var alertmanager: ServerProcess { running.withLock { $0 } }
+
+    private static let install = "apt-get install -y prometheus prometheus-alertmanager (scripts/install-deps installs them)"
+
+    private static func startAlertmanager(binary: String, directory: TemporaryDirectory) async throws -> ServerProcess {
+        try await ServerProcess.start {
+            try ServerProcess.python("run_bound.py", ["/-/ready", binary,
+                "--config.file=\(directory.path("alertmanager.yml"))", "--storage.path=\(directory.path("am-data"))",
+                "--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="], name: "alertmanager")
+        }
+    }
+
+    private static func prometheusConfig(directory: TemporaryDirectory, alertmanagerPort: Int) throws {
         try """
             global:
               scrape_interval: 1s
@@ -77,14 +97,26 @@ final class AlertStack: Sendable {
             alerting:
               alertmanagers:
                 - static_configs:
-                    - targets: ['127.0.0.1:\(alertmanager.port)']
+                    - targets: ['127.0.0.1:\(alertmanagerPort)']
             """.write(toFile: directory.path("prometheus.yml"), atomically: true, encoding: .utf8)
-        let prometheus = try await ServerProcess.start {
-            try ServerProcess.python("run_bound.py", ["/-/ready", prometheusBinary,
-                "--config.file=\(directory.path("prometheus.yml"))", "--storage.tsdb.path=\(directory.path("prom-data"))",
-                "--web.listen-address=127.0.0.1:{port}", "--rules.alert.resend-delay=1s"], name: "prometheus")
+    }
+
+    /// Stops Alertmanager; its pings stop with it.
+    func stopAlertmanager() {
+        alertmanager.stop()
+    }
+
+    /// Starts Alertmanager again on the same storage (a pod restart with its volume) and points
+    /// Prometheus at it: run_bound chooses a new port, so Prometheus reloads its config.
+    func startAlertmanagerAgain() async throws {
+        let binary = try Tools.require("prometheus-alertmanager", install: Self.install)
+        let started = try await Self.startAlertmanager(binary: binary, directory: directory)
+        running.withLock { $0 = started }
+        try Self.prometheusConfig(directory: directory, alertmanagerPort: started.port)
+        let response = try await HTTPClient.shared.send(HTTPRequest(.post, prometheus.baseURL.appendingPathComponent("-/reload")))
+        guard response.status == 200 else {
+            throw StackError(description: "Prometheus did not reload its config: HTTP \(response.status) \(response.bodyText)")
         }
-        return AlertStack(monitor: monitor, alertmanager: alertmanager, prometheus: prometheus, directory: directory, pingURL: pingURL)
     }
 
     func stop() async {

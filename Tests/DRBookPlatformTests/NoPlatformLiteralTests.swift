@@ -6,6 +6,7 @@ import Testing
 /// code is a layout drbook cannot serve without a release.
 let allowedFiles: [(path: String, why: String)] = [
     ("Sources/DRBookPlatform/BuiltinProfiles.swift", "the profile data itself: platforms/*.yaml embedded in the binary"),
+    ("Sources/DRBookSandbox/BuiltinSeeds.swift", "the sandbox's seed data itself: sandbox/*.yaml embedded in the binary"),
 ]
 
 /// The names of the platform that must not be written in code: each built-in profile's key
@@ -31,6 +32,9 @@ func platformNames() -> Set<String> {
             if base.split(separator: "-").count > 1 { names.insert(base) }
         }
         if case let .cronJob(job) = profile.heartbeat.source { names.insert(job.name) }
+        if let restore = profile.restore {
+            names.formUnion([restore.repositoryPasswordSecret.name, restore.repositoryPasswordKey])
+        }
     }
     return names
 }
