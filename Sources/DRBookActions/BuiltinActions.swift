@@ -48,6 +48,31 @@ public enum BuiltinActions {
             SopsSetAction(environment: environment),
             // Slack
             SlackProbeWebhookAction(environment: environment),
+            // the alert path and the heartbeat
+            PrometheusRuleFiringAction(environment: environment),
+            AlertmanagerAlertActiveAction(environment: environment),
+            AlertmanagerConfigHasReceiverAction(environment: environment),
+            AlertmanagerNotificationsHealthyAction(environment: environment),
+            AlertmanagerHeartbeatCadenceAction(environment: environment),
+            HeartbeatCronJobScheduledAction(environment: environment),
+            HealthchecksCheckUpAction(environment: environment),
+            HealthchecksWaitForPingAction(environment: environment),
+            // the restore: its changes, each with a preflight
+            VeleroBackupAction(environment: environment),
+            VeleroRestoreAction(environment: environment),
+            FluxSuspendAction(environment: environment),
+            FluxResumeAction(environment: environment),
+            KubeScaleAction(environment: environment),
+            KubeDeleteWorkloadsAction(environment: environment),
+            KubeDeletePVCsAction(environment: environment),
+            KubeDeleteNamespaceAction(environment: environment),
+            KubeWaitReadyAction(environment: environment),
+            // the proof that the data came back, and the objectives met
+            VeleroRestoreProofAction(environment: environment),
+            PrometheusDataSinceAction(environment: environment),
+            AlertmanagerSilencesPresentAction(environment: environment),
+            LokiOldestLineAction(environment: environment),
+            RecoveryObjectivesAction(),
         ])
     }
 
