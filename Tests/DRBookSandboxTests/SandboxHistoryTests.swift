@@ -156,7 +156,7 @@ struct SandboxHistoryTests {
 
     @Test("a port that something else listens on is refused before anything starts, naming the port and its holder")
     func busyPort() async throws {
-        let holder = try ListeningSocket()
+        let holder = try HeldPort()
         let directory = try TemporaryDirectory()
         for tls in [true, false] {
             let error = await #expect(throws: SandboxError.self) {
@@ -170,28 +170,3 @@ struct SandboxHistoryTests {
     }
 }
 
-/// A listening TCP socket on a free loopback port, closed on deinit: a port someone else holds.
-final class ListeningSocket {
-    let fd: Int32
-    let port: Int
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        guard bound == 0, listen(fd, 4) == 0 else {
-            close(fd)
-            throw POSIXError(.EADDRINUSE)
-        }
-        var actual = sockaddr_in()
-        _ = withUnsafeMutablePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        self.fd = fd
-        port = Int(UInt16(bigEndian: actual.sin_port))
-    }
-
-    deinit { close(fd) }
-}
