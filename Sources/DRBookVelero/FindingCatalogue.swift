@@ -1,3 +1,4 @@
+import DRBookText
 import Foundation
 
 // Every message the store verifier produces, in one place. Each names the object
@@ -254,13 +255,10 @@ extension Finding {
     }
 }
 
-/// Durations as a person reads them: `31h 5m`, `3d 4h`.
+/// An age as a person reads it: to the minute, in the one duration form drbook prints
+/// (`31h5m`, `52h`), so a verdict and a listing never spell the same age two ways.
 public enum Age {
     public static func text(_ seconds: TimeInterval) -> String {
-        let minutes = Int((seconds / 60).rounded(.down))
-        if minutes < 60 { return "\(max(minutes, 0))m" }
-        let hours = minutes / 60
-        if hours < 48 { return minutes % 60 == 0 ? "\(hours)h" : "\(hours)h \(minutes % 60)m" }
-        return hours % 24 == 0 ? "\(hours / 24)d" : "\(hours / 24)d \(hours % 24)h"
+        DurationText.format(seconds: max(0, (seconds / 60).rounded(.down) * 60))
     }
 }

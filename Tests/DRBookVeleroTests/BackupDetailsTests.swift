@@ -76,7 +76,7 @@ struct BackupDetailsTests {
         #expect(verdict.volumes.count == generated.pvcs.count)
         #expect(verdict.volumes.allSatisfy { $0.status == .passed })
         let stale = try verdict.only(.stale)
-        #expect(stale.message.hasPrefix("backup \(generated.backups[1]) is 27h 53m old, beyond the RPO of 24h"), "\(stale.message)")  // from completion, 7 minutes after the start
+        #expect(stale.message.hasPrefix("backup \(generated.backups[1]) is 27h53m old, beyond the RPO of 24h"), "\(stale.message)")  // from completion, 7 minutes after the start
         #expect(verdict.status == .failed)
         let fresh = await StoreVerifier(reader: reader).verify(backup: backup, namespace: "monitoring", rpo: 48 * 3_600, now: referenceNow)
         #expect(fresh.isGreen, "\(fresh.findings)")

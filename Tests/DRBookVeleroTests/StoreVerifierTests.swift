@@ -264,7 +264,7 @@ struct StoreVerifierTests {
         let result = try await generateAndVerify(backend, platformScenario(faults: [.staleNewest(age: 50 * 3_600)]))
         let finding = try result.verdict.only(.stale)
         #expect(finding.severity == .failure)
-        #expect(finding.message == "the newest usable backup, daily-full-20260813041700, is 2d 1h old, beyond the RPO of 24h.")
+        #expect(finding.message == "the newest usable backup, daily-full-20260813041700, is 49h53m old, beyond the RPO of 24h.")
         #expect(finding.fix.contains("velero backup create --from-schedule daily-full"))
     }
 
