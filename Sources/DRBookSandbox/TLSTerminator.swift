@@ -55,7 +55,10 @@ final class TLSTerminator: Sendable {
         let terminator = TLSTerminator(port: port, task: task, errorLog: errorLog)
         let exit = ExitProbe()
         Task { exit.set((try? await task.value)?.exitCode ?? -1) }
-        let deadline = ContinuousClock.now + .seconds(15)
+        // Generous: alone it answers in milliseconds, but the API server behind it shares the
+        // machine with whatever else runs (a test suite on two cores took over 15 s).
+        let patience = 90
+        let deadline = ContinuousClock.now + .seconds(patience)
         // Listening is proved by an answer through nginx over TLS with this sandbox's own CA:
         // a connection alone would also succeed to whatever else holds the port.
         var lastAnswer = "no connection"
@@ -73,7 +76,7 @@ final class TLSTerminator: Sendable {
             }
             if ContinuousClock.now > deadline {
                 await terminator.stop()
-                throw SandboxError.tlsTerminator("nginx did not answer on 127.0.0.1:\(port) within 15 s (\(lastAnswer)): \(terminator.errorLogTail)")
+                throw SandboxError.tlsTerminator("nginx did not answer on 127.0.0.1:\(port) within \(patience) s (\(lastAnswer)): \(terminator.errorLogTail)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -83,7 +86,7 @@ final class TLSTerminator: Sendable {
     /// certificate against the sandbox's CA.
     private static func answersThroughTLS(port: Int, caCertificate: URL) async -> Result<Void, ProbeFailure> {
         let request = HTTPRequest(.get, URL(string: "https://127.0.0.1:\(port)/healthz")!,
-                                  timeouts: HTTPTimeouts(connect: .seconds(2), total: .seconds(5), stall: nil), retry: .never,
+                                  timeouts: HTTPTimeouts(connect: .seconds(5), total: .seconds(20), stall: nil), retry: .never,
                                   tls: TLSOptions(certificateAuthority: .file(caCertificate.path)), proxy: "")
         do {
             let response = try await HTTPClient.shared.send(request)
