@@ -49,7 +49,7 @@ let package = Package(
         // SOPS files, age-key decryption through the sops binary, secret validators.
         .target(name: "DRBookSecrets", dependencies: ["DRBookProcess", "DRBookDigest", "DRBookHTTP", "DRBookPlatform", "DRBookYAML", "Yams"]),
         // The alert path: Alertmanager, Prometheus and healthchecks.io clients.
-        .target(name: "DRBookAlerting", dependencies: ["DRBookHTTP", "DRBookKube", "DRBookDigest", "DRBookArchive", "Yams"]),
+        .target(name: "DRBookAlerting", dependencies: ["DRBookHTTP", "DRBookKube", "DRBookDigest", "DRBookArchive", "DRBookText", "Yams"]),
         // The simulated cluster, store and monitors for tests and `drbook demo`.
         .target(name: "DRBookSandbox", dependencies: [
             "DRBookKube", "DRBookVelero", "DRBookObjectStore", "DRBookArchive", "DRBookHTTP", "DRBookDigest",

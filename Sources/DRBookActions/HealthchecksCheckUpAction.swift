@@ -1,3 +1,4 @@
+import DRBookKube
 import DRBookAlerting
 import DRBookRunbook
 import Foundation
@@ -46,7 +47,7 @@ struct HealthchecksCheckUpAction: Action {
                 context.log("note: the platform profile says period \(PrometheusDuration(seconds: times.period)), grace \(PrometheusDuration(seconds: times.grace))")
             }
         }
-        let last = check.lastPing.map { "last ping at \(Self.timestamp($0))" } ?? "no ping yet"
+        let last = check.lastPing.map { "last ping at \(KubeJSON.formatTime($0))" } ?? "no ping yet"
         switch check.status {
         case "up":
             context.log("\(subject) is up, \(last), \(check.nPings) ping(s) in all")
@@ -69,11 +70,5 @@ struct HealthchecksCheckUpAction: Action {
         var outputs: ActionOutputs = ["status": .string(check.status), "pings": .int(check.nPings)]
         if let lastPing = check.lastPing { outputs["lastPing"] = .time(lastPing) }
         return outputs
-    }
-
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
     }
 }

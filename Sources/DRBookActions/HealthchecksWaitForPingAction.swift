@@ -1,3 +1,4 @@
+import DRBookKube
 import DRBookAlerting
 import DRBookRunbook
 import Foundation
@@ -48,17 +49,17 @@ struct HealthchecksWaitForPingAction: Action {
         let poll = inputs.duration("pollInterval") ?? Self.defaultPoll
         let (client, pingURL) = try await AlertPathInputs.monitor(inputs, environment, context)
         let subject = "check \(pingURL)"
-        context.log("waiting up to \(PrometheusDuration(seconds: timeout)) for a ping newer than \(HealthchecksCheckUpAction.timestamp(after))")
+        context.log("waiting up to \(PrometheusDuration(seconds: timeout)) for a ping newer than \(KubeJSON.formatTime(after))")
         while true {
             if let ping = try await newestPing(client, pingURL), ping > after || (client.keyKind == .readOnly && ping >= after.addingTimeInterval(-1)) {
                 let delay = max(0, ping.timeIntervalSince(after))
-                context.log("heartbeat resumed: ping at \(HealthchecksCheckUpAction.timestamp(ping)), \(Int(delay.rounded())) s after \(HealthchecksCheckUpAction.timestamp(after))")
+                context.log("heartbeat resumed: ping at \(KubeJSON.formatTime(ping)), \(Int(delay.rounded())) s after \(KubeJSON.formatTime(after))")
                 context.metric(inputs.string("metric") ?? Self.defaultMetric, delay, unit: "s")
                 return ["pingAt": .time(ping), "delaySeconds": .int(Int(delay.rounded()))]
             }
             let waited = context.now().timeIntervalSince(started)
             guard waited < timeout else {
-                throw ActionError("no ping newer than \(HealthchecksCheckUpAction.timestamp(after)) in \(PrometheusDuration(seconds: timeout)): the heartbeat has not resumed", subject: subject,
+                throw ActionError("no ping newer than \(KubeJSON.formatTime(after)) in \(PrometheusDuration(seconds: timeout)): the heartbeat has not resumed", subject: subject,
                                   fix: "check the heartbeat source (alertmanager.alertActive, alertmanager.notificationsHealthy, or heartbeat.cronJobScheduled), then wait again")
             }
             context.progress(ActionProgress(fraction: waited / timeout, message: "waiting for the heartbeat to resume (\(Int(waited)) s)"))

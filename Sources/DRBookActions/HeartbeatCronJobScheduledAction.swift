@@ -64,7 +64,7 @@ struct HeartbeatCronJobScheduledAction: Action {
                 context.log("note: it runs on \"\(found.spec.schedule)\"; the platform profile says \"\(expected)\"")
             }
             let last = try heartbeat.scheduledRecently(now: context.now())
-            context.log("\(heartbeat.subject) runs on \"\(heartbeat.schedule)\" (at most \(Int(heartbeat.longestGap)) s apart), last scheduled at \(HealthchecksCheckUpAction.timestamp(last))")
+            context.log("\(heartbeat.subject) runs on \"\(heartbeat.schedule)\" (at most \(Int(heartbeat.longestGap)) s apart), last scheduled at \(KubeJSON.formatTime(last))")
             let rendered = heartbeat.renderedURLs()
             // Placeholders are public defaults, and naming one is the finding; every other URL is a secret.
             let placeholders = AlertPathInputs.placeholders(environment)

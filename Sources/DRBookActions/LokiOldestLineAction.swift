@@ -65,13 +65,13 @@ struct LokiOldestLineAction: Action {
             throw ActionError.alerting(error)
         }
         let subject = "Loki (\(endpoint))"
-        let span = "between \(HealthchecksCheckUpAction.timestamp(start)) and \(HealthchecksCheckUpAction.timestamp(before))"
+        let span = "between \(KubeJSON.formatTime(start)) and \(KubeJSON.formatTime(before))"
         guard let oldest = lines.first else {
             throw ActionError("has no line of \(selector) \(span): its logs did not come back", subject: subject,
                               fix: "check velero.restoreProof for Loki's claim and that Loki runs on the restored claim; check the selector with logcli or Grafana's Explore")
         }
         let labels = oldest.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ", ")
-        context.log("oldest line of \(selector) \(span) at \(HealthchecksCheckUpAction.timestamp(oldest.time)) in stream {\(labels)}")
+        context.log("oldest line of \(selector) \(span) at \(KubeJSON.formatTime(oldest.time)) in stream {\(labels)}")
         return ["oldestLine": .time(oldest.time), "stream": .map(oldest.labels.mapValues { .string($0) })]
     }
 }

@@ -1,3 +1,4 @@
+import DRBookKube
 import DRBookAlerting
 import DRBookRunbook
 import Foundation
@@ -47,17 +48,17 @@ struct PrometheusDataSinceAction: Action {
             throw ActionError.alerting(error)
         }
         let subject = "Prometheus (\(endpoint))"
-        let wanted = "older than \(HealthchecksCheckUpAction.timestamp(before)) (the backup at \(HealthchecksCheckUpAction.timestamp(backupAt)) minus \(PrometheusDuration(seconds: margin)))"
+        let wanted = "older than \(KubeJSON.formatTime(before)) (the backup at \(KubeJSON.formatTime(backupAt)) minus \(PrometheusDuration(seconds: margin)))"
         guard let time = oldest.time else {
             throw ActionError("holds no sample (\(oldest.source)); expected one \(wanted): the TSDB is empty", subject: subject,
                               fix: "the volume was not restored: check velero.restoreProof for the Prometheus claim, then restore it again")
         }
         guard time < before else {
-            throw ActionError("its oldest sample is at \(HealthchecksCheckUpAction.timestamp(time)) (\(oldest.source)), not \(wanted): the TSDB is new, its history did not come back",
+            throw ActionError("its oldest sample is at \(KubeJSON.formatTime(time)) (\(oldest.source)), not \(wanted): the TSDB is new, its history did not come back",
                               subject: subject,
                               fix: "check velero.restoreProof for the Prometheus claim and that Prometheus runs on the restored claim, then restore it again")
         }
-        context.log("oldest sample at \(HealthchecksCheckUpAction.timestamp(time)) (\(oldest.source)), \(wanted)")
+        context.log("oldest sample at \(KubeJSON.formatTime(time)) (\(oldest.source)), \(wanted)")
         return ["oldestSample": .time(time), "source": .string(oldest.source.description)]
     }
 }

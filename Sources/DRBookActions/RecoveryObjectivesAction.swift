@@ -1,3 +1,4 @@
+import DRBookKube
 import DRBookRunbook
 import Foundation
 
@@ -38,7 +39,7 @@ struct RecoveryObjectivesAction: Action {
         }
         let recovered = inputs.time("recoveredAt") ?? context.now()
         guard recovered >= restoreStarted else {
-            throw ActionError("recoveredAt (\(HealthchecksCheckUpAction.timestamp(recovered))) is before restoreStartedAt (\(HealthchecksCheckUpAction.timestamp(restoreStarted)))",
+            throw ActionError("recoveredAt (\(KubeJSON.formatTime(recovered))) is before restoreStartedAt (\(KubeJSON.formatTime(restoreStarted)))",
                               fix: "give recoveredAt the time the service was back after the restore, e.g. healthchecks.waitForPing's pingAt")
         }
         let rpoTarget = inputs.duration("rpoTarget", default: Self.defaultRPO)
@@ -49,8 +50,8 @@ struct RecoveryObjectivesAction: Action {
         context.metric("rto_seconds", rto, unit: "s", target: rtoTarget.seconds)
         let rpoMet = rpo <= rpoTarget.seconds
         let rtoMet = rto <= rtoTarget.seconds
-        let rpoLine = "RPO \(Self.shown(rpo)) (backup at \(HealthchecksCheckUpAction.timestamp(backup)), start at \(HealthchecksCheckUpAction.timestamp(started))), target \(RunbookDuration.format(rpoTarget)): \(rpoMet ? "met" : "missed")"
-        let rtoLine = "RTO \(Self.shown(rto)) (restore at \(HealthchecksCheckUpAction.timestamp(restoreStarted)), recovered at \(HealthchecksCheckUpAction.timestamp(recovered))), target \(RunbookDuration.format(rtoTarget)): \(rtoMet ? "met" : "missed")"
+        let rpoLine = "RPO \(Self.shown(rpo)) (backup at \(KubeJSON.formatTime(backup)), start at \(KubeJSON.formatTime(started))), target \(RunbookDuration.format(rpoTarget)): \(rpoMet ? "met" : "missed")"
+        let rtoLine = "RTO \(Self.shown(rto)) (restore at \(KubeJSON.formatTime(restoreStarted)), recovered at \(KubeJSON.formatTime(recovered))), target \(RunbookDuration.format(rtoTarget)): \(rtoMet ? "met" : "missed")"
         context.log(rpoLine)
         context.log(rtoLine)
         guard rpoMet && rtoMet else {

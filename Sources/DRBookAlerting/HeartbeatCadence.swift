@@ -1,3 +1,4 @@
+import DRBookText
 import Foundation
 
 /// A duration as Prometheus and Alertmanager write them: `30s`, `5m`, `1h30m`, `1d`,
@@ -28,15 +29,9 @@ public struct PrometheusDuration: Sendable, Equatable, CustomStringConvertible {
         seconds = total
     }
 
+    /// In drbook's one duration form (DurationText: `1h30m30s`, `24h`), to the second past one second.
     public var description: String {
-        guard seconds >= 1 else { return seconds > 0 ? "\(Int((seconds * 1000).rounded()))ms" : "0s" }
-        var left = Int(seconds.rounded())
-        var text = ""
-        for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] where left >= size {
-            text += "\(left / size)\(unit)"
-            left %= size
-        }
-        return text
+        seconds >= 1 ? DurationText.format(seconds: seconds) : DurationText.format(.milliseconds(Int64((max(seconds, 0) * 1000).rounded())))
     }
 }
 

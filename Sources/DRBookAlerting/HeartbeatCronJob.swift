@@ -56,7 +56,7 @@ public struct HeartbeatCronJob: Sendable {
         let age = now.timeIntervalSince(last)
         let bound = longestGap + TimeInterval(cronJob.spec.startingDeadlineSeconds ?? 0) + slack
         guard age <= bound else {
-            throw AlertPathProblem("was last scheduled \(Self.ago(age)) ago, at \(Self.timestamp(last)); on \"\(schedule)\" it should have run within \(Self.span(longestGap))",
+            throw AlertPathProblem("was last scheduled \(Self.ago(age)) ago, at \(KubeJSON.formatTime(last)); on \"\(schedule)\" it should have run within \(Self.span(longestGap))",
                                    subject: subject,
                                    fix: "read its events (`kubectl -n \(cronJob.metadata.namespace ?? "") describe cronjob \(cronJob.metadata.name)`): a missed startingDeadlineSeconds, a Forbid policy behind a stuck Job, or the controller down")
         }
@@ -83,11 +83,5 @@ public struct HeartbeatCronJob: Sendable {
     /// An age as a person reads it: past ten minutes, seconds are noise.
     static func ago(_ seconds: TimeInterval) -> String {
         span(seconds >= 600 ? (seconds / 60).rounded() * 60 : seconds)
-    }
-
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
     }
 }
